@@ -1,0 +1,113 @@
+"""Bank accounts (manual or linked through Plaid) and the log of every sync."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils import timezone
+
+from accounts.crypto import EncryptedTextField
+
+
+class AccountType(models.TextChoices):
+    CHECKING = "checking", "Checking"
+    SAVINGS = "savings", "Savings"
+    CREDIT_CARD = "credit_card", "Credit card"
+    INVESTMENT = "investment", "Investment"
+    LOAN = "loan", "Loan"
+    CASH = "cash", "Cash"
+    OTHER = "other", "Other"
+
+
+class ConnectionStatus(models.TextChoices):
+    DISCONNECTED = "disconnected", "Not linked"
+    CONNECTED = "connected", "Connected"
+    ERROR = "error", "Needs attention"
+    RECONNECT = "reconnect", "Reconnect required"
+
+
+class AccountQuerySet(models.QuerySet):
+    def linked(self) -> AccountQuerySet:
+        return self.exclude(plaid_item_id__isnull=True).exclude(plaid_item_id="")
+
+
+class Account(models.Model):
+    """One account at one institution.
+
+    Balances follow the institution's view (a credit card's `balance_current`
+    is what is owed). `plaid_access_token` is encrypted at rest and must never
+    be rendered, logged or shown in the admin.
+    """
+
+    name = models.CharField(max_length=100)
+    institution = models.CharField(max_length=50)
+    account_type = models.CharField(max_length=20, choices=AccountType.choices)
+    plaid_item_id = models.CharField(max_length=100, null=True, blank=True)
+    plaid_access_token = EncryptedTextField(null=True, blank=True, editable=False)
+    plaid_cursor = models.TextField(null=True, blank=True, editable=False)
+    plaid_account_id = models.CharField(max_length=100, null=True, blank=True)
+    plaid_connection_status = models.CharField(
+        max_length=20, choices=ConnectionStatus.choices, default=ConnectionStatus.DISCONNECTED
+    )
+    last_synced_at = models.DateTimeField(null=True, blank=True)
+    last_sync_error = models.TextField(null=True, blank=True)
+    balance_current = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    balance_available = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    balance_limit = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    balance_updated_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(null=True, default=timezone.now)
+    # Added: the last digits of the account number, so a file that names
+    # another account's number is refused instead of imported in the wrong place.
+    mask = models.CharField(max_length=20, blank=True, default="")
+
+    objects = AccountQuerySet.as_manager()
+
+    class Meta:
+        db_table = "accounts"
+        ordering = ["institution", "name"]
+
+    def __str__(self) -> str:
+        return f"{self.institution} {self.name}"
+
+    @property
+    def is_credit(self) -> bool:
+        return self.account_type in (AccountType.CREDIT_CARD, AccountType.LOAN)
+
+
+class SyncTrigger(models.TextChoices):
+    SCHEDULED = "scheduled", "Scheduled"
+    MANUAL = "manual", "Manual"
+    WEBHOOK = "webhook", "Webhook"
+    INITIAL = "initial", "Initial"
+
+
+class SyncStatus(models.TextChoices):
+    SUCCESS = "success", "Success"
+    ERROR = "error", "Error"
+    SKIPPED = "skipped", "Skipped"
+    RUNNING = "running", "Running"
+
+
+class SyncLog(models.Model):
+    """One attempt to sync one account, successful or not."""
+
+    account = models.ForeignKey(
+        "accounts.Account", on_delete=models.CASCADE, related_name="sync_logs", db_index=False
+    )
+    trigger = models.CharField(max_length=20, choices=SyncTrigger.choices)
+    status = models.CharField(max_length=20, choices=SyncStatus.choices)
+    added = models.IntegerField(null=True, default=0)
+    modified = models.IntegerField(null=True, default=0)
+    removed = models.IntegerField(null=True, default=0)
+    error_message = models.TextField(null=True, blank=True)
+    duration_seconds = models.FloatField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, default=timezone.now)
+
+    class Meta:
+        db_table = "sync_log"
+        ordering = ["-started_at"]
+        indexes = [
+            models.Index(fields=["account", "started_at"], name="idx_synclog_account_started"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} {self.trigger} {self.status} {self.started_at:%Y-%m-%d %H:%M}"

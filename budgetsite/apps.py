@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class BudgetsiteConfig(AppConfig):
+    name = "budgetsite"
+    verbose_name = "Budget App"

@@ -1,0 +1,194 @@
+"""Django settings for Budget App.
+
+Every setting that varies by machine comes from the environment through
+`_env` (strict: a malformed value stops start-up with a sentence naming the
+variable). `.env.example` lists them all. Secrets default to a file generated
+in BUDGET_HOME, never to values in the code.
+"""
+
+from __future__ import annotations
+
+import os
+from decimal import Decimal
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+from budgetsite.home import budget_home, load_secrets
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+_MISSING = object()
+
+
+def _env(name: str, default=_MISSING, cast=str):
+    """Read one environment variable, cast it, and fail loudly on a bad value."""
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        if default is _MISSING:
+            raise ImproperlyConfigured(f"Set the environment variable {name}.")
+        return default
+    if cast is bool:
+        lowered = raw.strip().lower()
+        if lowered in {"1", "true", "yes", "on"}:
+            return True
+        if lowered in {"0", "false", "no", "off"}:
+            return False
+        raise ImproperlyConfigured(f"{name} must be true or false, not {raw!r}.")
+    if cast is list:
+        return [part.strip() for part in raw.split(",") if part.strip()]
+    try:
+        return cast(raw)
+    except (ValueError, ArithmeticError) as exc:
+        raise ImproperlyConfigured(f"{name} has an invalid value {raw!r}: {exc}") from exc
+
+
+BUDGET_HOME = budget_home()
+_SECRETS = load_secrets(BUDGET_HOME)
+
+SECRET_KEY = _env("SECRET_KEY", _SECRETS["SECRET_KEY"])
+# Newest key first; older keys still decrypt, so keys can rotate (MultiFernet).
+FERNET_KEYS = _env("BUDGET_FERNET_KEYS", _SECRETS["FERNET_KEYS"].split(","), cast=list)
+# The original app's key: lets adopted access tokens be re-encrypted with ours.
+BUDGET_LEGACY_FERNET_KEY = _env("BUDGET_LEGACY_FERNET_KEY", "")
+
+DEBUG = _env("DEBUG", False, cast=bool)
+ALLOWED_HOSTS = _env("BUDGET_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"], cast=list)
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "django_htmx",
+    "template_partials",
+    "django_apscheduler",
+    "budgetsite",
+    "categories",
+    "accounts",
+    "transactions",
+    "budgets",
+    "notifications",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+]
+
+ROOT_URLCONF = "budgetsite.urls"
+WSGI_APPLICATION = "budgetsite.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "budgetsite.context_processors.navigation",
+            ],
+            "builtins": ["budgetsite.templatetags.money", "template_partials.templatetags.partials"],
+        },
+    },
+]
+
+_SQLITE_OPTIONS = {
+    # Set once per connection: WAL so readers never block the writer, a 30 s
+    # busy timeout, and IMMEDIATE transactions so writers queue instead of
+    # failing with "database is locked" on lock upgrade.
+    "init_command": (
+        "PRAGMA journal_mode=WAL;PRAGMA foreign_keys=ON;"
+        "PRAGMA busy_timeout=30000;PRAGMA synchronous=NORMAL;"
+    ),
+    "timeout": 30,
+    "transaction_mode": "IMMEDIATE",
+}
+
+
+def _database(url_var: str, filename: str) -> dict:
+    url = _env(url_var, "")
+    if url:
+        return dj_database_url.parse(url, conn_max_age=60)
+    return {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": BUDGET_HOME / filename,
+        "OPTIONS": dict(_SQLITE_OPTIONS),
+        # Tests run on a real file (WAL needs one), in the throw-away home.
+        "TEST": {"NAME": BUDGET_HOME / f"test_{filename}"},
+    }
+
+
+DATABASES = {"default": _database("DATABASE_URL", "budget.db")}
+
+DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
+# The original schema's index names are kept verbatim; one is longer than
+# Django's 30-character advice.
+SILENCED_SYSTEM_CHECKS = ["models.E034"]
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "dashboard"
+LOGOUT_REDIRECT_URL = "login"
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = _env("BUDGET_TIME_ZONE", "UTC")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+# Serve straight from the app folders: no collectstatic step before `serve`.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
+
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+BUDGET_MAX_UPLOAD_MB = _env("BUDGET_MAX_UPLOAD_MB", 50, cast=int)
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+BUDGET_AUTO_CONFIRM_THRESHOLD = _env("BUDGET_AUTO_CONFIRM_THRESHOLD", None, cast=float)
+BUDGET_RETRAIN_EVERY = _env("BUDGET_RETRAIN_EVERY", 50, cast=int)
+BUDGET_TRANSFER_WINDOW_DAYS = _env("BUDGET_TRANSFER_WINDOW_DAYS", 4, cast=int)
+BUDGET_MODELS_DIR = BUDGET_HOME / "models"
+BUDGET_RUN_SCHEDULER = _env("BUDGET_RUN_SCHEDULER", True, cast=bool)
+
+APSCHEDULER_DATETIME_FORMAT = "N j, Y, f:s a"
+APSCHEDULER_RUN_NOW_TIMEOUT = 25
+
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": _env("BUDGET_LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
+
+MONEY_ZERO = Decimal("0.00")

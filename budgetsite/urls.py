@@ -1,0 +1,15 @@
+from django.contrib import admin
+from django.contrib.auth.views import LogoutView
+from django.urls import path
+
+from budgetsite import views
+
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("health", views.health, name="health"),
+    path("api/stats", views.stats, name="stats"),
+    path("login/", views.login_view, name="login"),
+    path("logout/", LogoutView.as_view(), name="logout"),
+    path("setup/", views.setup, name="setup"),
+    path("admin/", admin.site.urls),
+]
