@@ -33,6 +33,8 @@ class Tier(models.TextChoices):
     AMOUNT_RULE = "amount_rule", "Amount rule"
     MERCHANT_MAP = "merchant_map", "Merchant mapping"
     AI = "ai", "Model"
+    # Added: a pair of opposite amounts in two of the household's accounts.
+    TRANSFER = "transfer", "Transfer pair"
 
 
 class DeleteReason(models.TextChoices):
@@ -100,6 +102,9 @@ class Transaction(models.Model):
     )
     possible_duplicate_of = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="possible_duplicates"
+    )
+    transfer_pair = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     notes = models.TextField(blank=True, default="")
     confirmed_at = models.DateTimeField(null=True, blank=True)
@@ -222,3 +227,20 @@ class ImportProfile(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class RejectedTransferPair(models.Model):
+    """Two transactions a person said are not a transfer; never proposed again.
+
+    Stored with the smaller id first so a pair has one spelling.
+    """
+
+    first = models.ForeignKey("transactions.Transaction", on_delete=models.CASCADE, related_name="+")
+    second = models.ForeignKey("transactions.Transaction", on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        db_table = "rejected_transfer_pairs"
+        constraints = [
+            models.UniqueConstraint(fields=["first", "second"], name="uq_rejected_transfer_pair"),
+        ]

@@ -1,0 +1,97 @@
+"""Shared helpers for benchmarks: Django setup, timing, reporting, fast data."""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import random
+import resource
+import statistics
+import time
+from collections.abc import Callable
+from decimal import Decimal
+
+
+def setup_django() -> None:
+    """Configure Django in this (fresh) data home and create the schema."""
+    import django
+    from django.core.management import call_command
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "budgetsite.settings")
+    django.setup()
+    call_command("migrate", verbosity=0, interactive=False)
+    call_command("seed_defaults", verbosity=0)
+
+
+def report(bench: str, value: float, unit: str, **extra) -> None:
+    """Print one result line: {"bench", "value", "unit", ...}."""
+    print(json.dumps({"bench": bench, "value": round(value, 3), "unit": unit, **extra}), flush=True)
+
+
+def latency(bench: str, fn: Callable[[], object], n: int = 200, warmup: int = 5, **extra) -> None:
+    """Time `fn` n times; report p95 in ms as the value, p50 alongside."""
+    for _ in range(warmup):
+        fn()
+    samples = []
+    for _ in range(n):
+        start = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - start) * 1000)
+    samples.sort()
+    p95 = samples[int(0.95 * (len(samples) - 1))]
+    report(bench, p95, "ms", p50=round(statistics.median(samples), 3), n=n, **extra)
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+MERCHANTS = [
+    ("SAFEWAY #{n} OAKLAND CA", 20, 180), ("TRADER JOE S #{n}", 15, 120),
+    ("STARBUCKS STORE {n}", 3, 12), ("SHELL OIL {n}", 30, 80), ("NETFLIX.COM", 15, 23),
+    ("AMZN Mktp US*{n}", 5, 200), ("UBER *TRIP {n}", 8, 60), ("CHEVRON {n}", 30, 90),
+    ("COMCAST CABLE COMM", 80, 120), ("TARGET T-{n}", 10, 250), ("WALGREENS #{n}", 5, 60),
+    ("SQ *BLUE BOTTLE {n}", 4, 15), ("DOORDASH*ORDER {n}", 20, 70), ("PAYROLL ACME CORP", -3500, -2500),
+]
+
+
+def generated_rows(n: int, *, seed: int = 7, start: datetime.date | None = None, years: int = 2):
+    """n (date, description, amount) tuples shaped like a household's card and bank."""
+    rng = random.Random(seed)
+    start = start or datetime.date.today() - datetime.timedelta(days=365 * years)
+    span = 365 * years
+    for i in range(n):
+        template, low, high = MERCHANTS[rng.randrange(len(MERCHANTS))]
+        description = template.format(n=rng.randrange(100, 999))
+        cents = rng.randrange(int(low * 100), int(high * 100) + 1)
+        day = start + datetime.timedelta(days=(i * span) // max(n, 1))
+        yield day, description, Decimal(cents) / 100
+
+
+def bulk_transactions(n: int, *, status: str = "confirmed", seed: int = 7, years: int = 2) -> None:
+    """Insert n transactions fast with raw executemany (for read benches only)."""
+    from django.db import connection
+
+    from accounts.models import Account
+    from categories.models import Category
+
+    accounts = list(Account.objects.values_list("id", flat=True))
+    categories = list(Category.objects.filter(parent__isnull=False).values_list("id", flat=True))
+    rng = random.Random(seed)
+    now = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M:%S")
+    rows = []
+    for i, (day, description, amount) in enumerate(generated_rows(n, seed=seed, years=years)):
+        cat = rng.choice(categories)
+        rows.append((
+            rng.choice(accounts), day.isoformat(), description, str(amount), cat, cat, status,
+            "csv_import", 0, "merchant_map", 0.9, now, f"bench-{i}", description.lower()[:30], "",
+        ))
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            "INSERT INTO transactions (account_id, date, description, amount, category_id, "
+            "predicted_category_id, status, source, is_pending, categorization_tier, "
+            "prediction_confidence, created_at, fingerprint, merchant_key, notes) "
+            "VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)",
+            rows,
+        )

@@ -1,0 +1,75 @@
+"""Confirming transactions: the one path every confirmation takes.
+
+The review queue's save, an email reply and bulk actions all end here, so
+the engine learns from every confirmation the same way, and other rows of the
+same merchant that still wait for review are re-predicted at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.utils import timezone
+
+from categories.engine.learning import learn_from
+from categories.engine.pipeline import categorize
+from transactions.models import Status, Transaction
+
+FIELDS = ["category", "status", "confirmed_at", "confirmed_by"]
+PREDICTION_FIELDS = [
+    "predicted_category", "categorization_tier", "prediction_confidence", "category", "status",
+    "confirmed_at",
+]
+
+
+@dataclass
+class ConfirmResult:
+    confirmed: list[int] = field(default_factory=list)
+    repredicted: list[int] = field(default_factory=list)
+    skipped: int = 0
+
+
+@transaction.atomic
+def confirm(transactions: Sequence[Transaction], *, user=None) -> ConfirmResult:
+    """Confirm each row with its staged `category`, else its prediction.
+
+    Rows with neither are skipped (counted). Already-confirmed rows are left
+    as they are. Learns merchant mappings in date order, then re-predicts
+    still-pending rows of the same merchants.
+    """
+    result = ConfirmResult()
+    now = timezone.now()
+    done = []
+    for t in sorted(transactions, key=lambda t: (t.date, t.pk or 0)):
+        if t.status in (Status.CONFIRMED, Status.AUTO_CONFIRMED):
+            continue
+        category_id = t.category_id or t.predicted_category_id
+        if not category_id:
+            result.skipped += 1
+            continue
+        t.category_id = category_id
+        t.status = Status.CONFIRMED
+        t.confirmed_at = now
+        t.confirmed_by = user
+        done.append(t)
+    Transaction.objects.bulk_update(done, FIELDS, batch_size=500)
+    learn_from(done)
+    result.confirmed = [t.pk for t in done]
+    result.repredicted = repredict_pending({t.merchant_key for t in done if t.merchant_key})
+    return result
+
+
+def repredict_pending(merchant_keys: set[str]) -> list[int]:
+    """Re-run the engine on rows still waiting for review for these merchants."""
+    if not merchant_keys:
+        return []
+    pending = list(Transaction.objects.filter(
+        status=Status.PENDING_REVIEW, merchant_key__in=sorted(merchant_keys)
+    ))
+    if not pending:
+        return []
+    categorize(pending)
+    Transaction.objects.bulk_update(pending, PREDICTION_FIELDS, batch_size=500)
+    return [t.pk for t in pending]

@@ -1,0 +1,279 @@
+"""The one pipeline every source feeds: normalize -> dedupe -> categorize -> insert.
+
+Files, archives, manual entry and Plaid all call `ingest`, so deduplication,
+categorization and logging are never skipped. Rows stream through in chunks
+(bounded memory for million-row files) inside ONE database transaction per
+call: a bad row anywhere rolls the whole file back.
+
+Deduplication, in layers:
+1. external id (OFX FITID, Plaid id), unique per account;
+2. a fingerprint of (account, date, amount, normalized description, and the
+   occurrence number of that same tuple within the file), so two genuine
+   identical coffees on one day both import once and a re-import adds 0;
+3. a fuzzy match (same account and amount, date within ±3 days, similar
+   merchant, different source) is imported but flagged as a possible
+   duplicate for review instead of being dropped.
+A transaction a person deleted is remembered (DeletedTransaction) and a
+re-import skips it; rows removed by reverting an import are not remembered
+that way, so the file can be imported again.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from itertools import islice
+
+from django.db import transaction
+from django.utils import timezone
+from rapidfuzz import fuzz
+
+from categories.engine import learning
+from categories.engine.merchants import clean_merchant, merchant_key
+from categories.engine.pipeline import categorize
+from categories.engine.rules import RuleSet
+from categories.engine.training import current_model
+from categories.engine.transfers import pair_transfers
+from transactions.importers.base import ImportFileError, ImportRow
+from transactions.models import (
+    DeletedTransaction,
+    DeleteReason,
+    ImportBatch,
+    Source,
+    Status,
+    Transaction,
+)
+
+CHUNK = 5000
+FUZZY_DAYS = 3
+MAX_AMOUNT = Decimal("9999999999.99")
+CENT = Decimal("0.01")
+
+
+@dataclass
+class IngestResult:
+    """What one ingest did; `str()` is the one-line summary commands print."""
+
+    added: int = 0
+    duplicates: int = 0
+    possible_duplicates: int = 0
+    deleted_skipped: int = 0
+    auto_confirmed: int = 0
+    errors: int = 0
+    batch_id: int | None = None
+    dry_run: bool = False
+    unknown_categories: dict[str, int] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        verb = "would add" if self.dry_run else "added"
+        text = (
+            f"{verb} {self.added}, {self.duplicates} duplicates skipped, "
+            f"{self.possible_duplicates} possible duplicates flagged, "
+            f"{self.deleted_skipped} previously deleted skipped, "
+            f"{self.auto_confirmed} auto-confirmed, {self.errors} errors"
+        )
+        if self.batch_id and not self.dry_run:
+            text += f" (import #{self.batch_id})"
+        return text
+
+
+class _DryRun(Exception):
+    """Raised inside the atomic block to roll a dry run back."""
+
+
+def fingerprint(account_id: int, date: datetime.date, amount: Decimal, description: str,
+                occurrence: int) -> str:
+    normalized = " ".join(description.lower().split())
+    text = f"{account_id}|{date.isoformat()}|{amount:.2f}|{normalized}|{occurrence}"
+    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+
+
+def ingest(
+    rows: Iterable[ImportRow], *, account, source: str, file_name: str = "", file_format: str = "",
+    user=None, dry_run: bool = False, categories: Callable[[str], int | None] | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> IngestResult:
+    """Import rows into one account; all or nothing.
+
+    `source="archive"` rows are stored confirmed with the category their
+    `category_name` resolves to through `categories` (a callable returning a
+    category id or None); unresolved names are counted in
+    `unknown_categories` and imported uncategorized for review.
+    Raises ImportFileError (nothing written) on a bad row.
+    """
+    result = IngestResult(dry_run=dry_run)
+    try:
+        with transaction.atomic():
+            batch = ImportBatch.objects.create(
+                file_name=file_name[:255] or "(rows)", account=account, source=source,
+                file_format=file_format, created_by=user,
+            )
+            result.batch_id = batch.pk
+            _ingest_chunks(rows, account, source, batch, result, categories, progress)
+            ImportBatch.objects.filter(pk=batch.pk).update(
+                added=result.added, duplicates=result.duplicates,
+                possible_duplicates=result.possible_duplicates,
+                deleted_skipped=result.deleted_skipped, auto_confirmed=result.auto_confirmed,
+                errors=result.errors,
+            )
+            if dry_run:
+                raise _DryRun
+    except _DryRun:
+        result.batch_id = None
+    return result
+
+
+def _chunks(rows: Iterable[ImportRow]) -> Iterator[list[ImportRow]]:
+    iterator = iter(rows)
+    while chunk := list(islice(iterator, CHUNK)):
+        yield chunk
+
+
+def _ingest_chunks(rows, account, source, batch, result, categories, progress) -> None:
+    occurrences: dict[bytes, int] = {}
+    seen_external: set[str] = set()
+    rules = RuleSet.load()
+    model = current_model()
+    archive = source == Source.ARCHIVE
+    done = 0
+    for chunk in _chunks(rows):
+        candidates = []
+        for row in chunk:
+            amount = _valid_amount(row)
+            key = hashlib.blake2b(
+                f"{row.date}|{amount}|{' '.join(row.description.lower().split())}".encode(),
+                digest_size=8,
+            ).digest()
+            occurrence = occurrences.get(key, 0)
+            occurrences[key] = occurrence + 1
+            external = (row.external_id or "").strip() or None
+            if external is not None:
+                if external in seen_external:
+                    result.duplicates += 1
+                    continue
+                seen_external.add(external)
+            candidates.append(
+                (row, amount, external, fingerprint(account.pk, row.date, amount, row.description,
+                                                    occurrence))
+            )
+        new = _drop_known(candidates, account, result)
+        txns = [_transaction(row, amount, external, fp, account, source, batch)
+                for row, amount, external, fp in new]
+        _flag_possible_duplicates(txns, account, source, result)
+        if archive:
+            _apply_archive_categories(txns, new, categories, result)
+        result.auto_confirmed += categorize(txns, rules=rules, model=model).auto_confirmed
+        Transaction.objects.bulk_create(txns, batch_size=1000)
+        pair_transfers(txns)
+        if archive:
+            learning.learn_from([t for t in txns if t.category_id])
+        result.added += len(txns)
+        done += len(chunk)
+        if progress:
+            progress(done)
+
+
+def _valid_amount(row: ImportRow) -> Decimal:
+    where = {"line": row.line or None}
+    if not isinstance(row.date, datetime.date):
+        raise ImportFileError("the date is missing or not a date", column="date", **where)
+    try:
+        amount = Decimal(row.amount).quantize(CENT)
+    except (InvalidOperation, TypeError, ValueError) as exc:
+        raise ImportFileError(f"the amount {row.amount!r} is not a number", column="amount",
+                              **where) from exc
+    if not amount.is_finite() or abs(amount) > MAX_AMOUNT:
+        raise ImportFileError(f"the amount {row.amount} is out of range", column="amount", **where)
+    if not (row.description or "").strip():
+        raise ImportFileError("the description is empty", column="description", **where)
+    return amount
+
+
+def _drop_known(candidates, account, result) -> list:
+    """Remove rows already stored (by external id or fingerprint) or deleted by a person."""
+    externals = [c[2] for c in candidates if c[2]]
+    prints = [c[3] for c in candidates]
+    stored_ext = set(_in_chunks(Transaction.objects.filter(account=account), "external_id", externals))
+    stored_ext |= set(_in_chunks(
+        Transaction.objects.filter(account=account), "plaid_transaction_id", externals))
+    stored_fp = set(_in_chunks(Transaction.objects.filter(account=account), "fingerprint", prints))
+    remembered = DeletedTransaction.objects.filter(account_id=account.pk, reason=DeleteReason.USER)
+    deleted_ext = set(_in_chunks(remembered, "external_id", externals))
+    deleted_fp = set(_in_chunks(remembered, "fingerprint", prints))
+    new = []
+    for candidate in candidates:
+        _, _, external, fp = candidate
+        if (external and external in stored_ext) or fp in stored_fp:
+            result.duplicates += 1
+        elif (external and external in deleted_ext) or fp in deleted_fp:
+            result.deleted_skipped += 1
+        else:
+            new.append(candidate)
+    return new
+
+
+def _in_chunks(queryset, field_name: str, values: list[str]) -> Iterator[str]:
+    for start in range(0, len(values), 900):
+        part = values[start:start + 900]
+        if part:
+            yield from queryset.filter(**{f"{field_name}__in": part}).values_list(field_name, flat=True)
+
+
+def _transaction(row, amount, external, fp, account, source, batch) -> Transaction:
+    return Transaction(
+        account=account, date=row.date, description=row.description.strip(),
+        merchant_name=clean_merchant(row.description, row.merchant_name or ""),
+        merchant_key=merchant_key(row.description, row.merchant_name or ""),
+        amount=amount, status=Status.PENDING_REVIEW, source=source, is_pending=row.is_pending,
+        external_id=external,
+        plaid_transaction_id=external if source == Source.PLAID else None,
+        fingerprint=fp, import_batch=batch, created_at=timezone.now(),
+    )
+
+
+def _flag_possible_duplicates(txns, account, source, result) -> None:
+    """Flag rows that look like an existing row from another source (same money, near date)."""
+    if not txns:
+        return
+    low = min(t.date for t in txns) - datetime.timedelta(days=FUZZY_DAYS)
+    high = max(t.date for t in txns) + datetime.timedelta(days=FUZZY_DAYS)
+    amounts = {t.amount for t in txns}
+    existing: dict[Decimal, list[tuple[int, datetime.date, str]]] = {}
+    for pk, day, amount, key in (
+        Transaction.objects.filter(account=account, date__range=(low, high))
+        .exclude(source=source)
+        .values_list("id", "date", "amount", "merchant_key")
+    ):
+        if amount in amounts:
+            existing.setdefault(amount, []).append((pk, day, key))
+    if not existing:
+        return
+    for t in txns:
+        for pk, day, key in existing.get(t.amount, ()):
+            if abs((t.date - day).days) <= FUZZY_DAYS and _similar(t.merchant_key, key):
+                t.possible_duplicate_of_id = pk
+                result.possible_duplicates += 1
+                break
+
+
+def _similar(a: str, b: str) -> bool:
+    if not a or not b:
+        return False
+    return a == b or a.split()[0] == b.split()[0] or fuzz.token_set_ratio(a, b) >= 80
+
+
+def _apply_archive_categories(txns, new, categories, result) -> None:
+    now = timezone.now()
+    for t, (row, *_rest) in zip(txns, new, strict=True):
+        name = (row.category_name or "").strip()
+        category_id = categories(name) if (categories and name) else None
+        if category_id is None:
+            if name:
+                result.unknown_categories[name] = result.unknown_categories.get(name, 0) + 1
+            continue
+        t.category_id = t.predicted_category_id = category_id
+        t.status = Status.CONFIRMED
+        t.confirmed_at = now
