@@ -32,10 +32,13 @@ def owner_client(client, owner):
 
 
 @pytest.fixture
-def htmx_client(owner_client):
-    """A logged-in client whose requests look like htmx's."""
-    owner_client.defaults["HTTP_HX_REQUEST"] = "true"
-    return owner_client
+def htmx_client(owner):
+    """A logged-in client (separate from owner_client) whose requests look like htmx's."""
+    from django.test import Client
+
+    client = Client(HTTP_HX_REQUEST="true")
+    client.force_login(owner)
+    return client
 
 
 @pytest.fixture

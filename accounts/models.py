@@ -29,6 +29,21 @@ class AccountQuerySet(models.QuerySet):
     def linked(self) -> AccountQuerySet:
         return self.exclude(plaid_item_id__isnull=True).exclude(plaid_item_id="")
 
+    def find(self, name_or_id: str) -> Account:
+        """One account by id, exact name, or "Institution Name"; raises Account.DoesNotExist
+        or MultipleObjectsReturned with a sentence listing what exists."""
+        text = str(name_or_id).strip()
+        if text.isdigit() and self.filter(pk=int(text)).exists():
+            return self.get(pk=int(text))
+        matches = [a for a in self.all() if text.lower() in (a.name.lower(), str(a).lower())]
+        if len(matches) == 1:
+            return matches[0]
+        known = ", ".join(f"{a.pk}: {a}" for a in self.all()) or "none yet"
+        if matches:
+            raise self.model.MultipleObjectsReturned(
+                f"several accounts are named {text!r}; use the id ({known})")
+        raise self.model.DoesNotExist(f"no account {text!r} (accounts: {known})")
+
 
 class Account(models.Model):
     """One account at one institution.

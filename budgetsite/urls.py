@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth.views import LogoutView
-from django.urls import path
+from django.urls import include, path
 
 from budgetsite import views
 
@@ -12,4 +12,5 @@ urlpatterns = [
     path("logout/", LogoutView.as_view(), name="logout"),
     path("setup/", views.setup, name="setup"),
     path("admin/", admin.site.urls),
+    path("", include("transactions.urls")),
 ]
