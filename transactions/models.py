@@ -244,3 +244,6 @@ class RejectedTransferPair(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["first", "second"], name="uq_rejected_transfer_pair"),
         ]
+
+    def __str__(self) -> str:
+        return f"not a transfer: {self.first_id} and {self.second_id}"
