@@ -34,8 +34,16 @@ _jobs_lock = threading.Lock()
 
 
 def _page(request: HttpRequest, context: dict, partial: str | None = None) -> HttpResponse:
+    """The full page, or for htmx one card (the first in `cards`) or another named partial."""
     template = "transactions/import.html"
-    return render(request, f"{template}#{partial}" if partial and request.htmx else template, context)
+    if partial and request.htmx:
+        if partial == "card":
+            context = {**context, "card": context["cards"][0]}
+        return render(request, f"{template}#{partial}", context)
+    if partial == "card" and context.get("cards"):
+        query = "&".join(f"t={c['token']}" for c in context["cards"])
+        return redirect(f"{reverse('import_page')}?{query}")
+    return render(request, template, context)
 
 
 def _base_context() -> dict:

@@ -61,9 +61,10 @@ def _row(request: HttpRequest, pk: int, **extra) -> HttpResponse:
         "possible_duplicate_of", "possible_duplicate_of__account").filter(pk=pk).first()
     if not request.htmx:
         return redirect("review")
+    staged = Transaction.objects.filter(status=Status.PENDING_SAVE).count()
     if t is None or t.status not in (Status.PENDING_REVIEW, Status.PENDING_SAVE):
-        return _changed(HttpResponse(""))
-    return _changed(render(request, f"{TEMPLATE}#row", {"t": t, **extra}))
+        return _changed(render(request, f"{TEMPLATE}#save-button", {"staged": staged, "oob": True}))
+    return _changed(render(request, f"{TEMPLATE}#row", {"t": t, "staged": staged, "oob": True, **extra}))
 
 
 def _queue(request: HttpRequest) -> HttpResponse:
@@ -142,7 +143,8 @@ def review_delete(request: HttpRequest, pk: int) -> HttpResponse:
     if not request.htmx:
         messages.success(request, "Deleted. Undo from the Trash page.")
         return redirect("review")
-    return _changed(render(request, f"{TEMPLATE}#deleted", {"t": t}))
+    staged = Transaction.objects.filter(status=Status.PENDING_SAVE).count()
+    return _changed(render(request, f"{TEMPLATE}#deleted", {"t": t, "staged": staged, "oob": True}))
 
 
 @login_required

@@ -70,8 +70,12 @@ def read_file(
         )
     if kind == "qif" and mapping is None:
         parsed = parse_qif(data, filename=file_name)
-        return FileContents(file_name, "qif", "QIF file", [Statement(parsed.rows)],
-                            categories="user")
+        grouped: dict[str, list[ImportRow]] = {}
+        for row in parsed.rows:
+            grouped.setdefault(row.account_ref, []).append(row)
+        return FileContents(file_name, "qif", "QIF file",
+                            [Statement(rows, ref) for ref, rows in grouped.items()] or [Statement([])],
+                            categories="user", skipped=list(parsed.skipped))
     try:
         parsed = presets.parse(data, filename=file_name, preset=preset, mapping=mapping)
     except ValueError as exc:  # an unknown preset name
