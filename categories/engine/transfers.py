@@ -41,65 +41,68 @@ def _leaf(short_desc: str) -> int | None:
     return by_name.get(short_desc) or by_name.get(Category.TRANSFERS)
 
 
-def pair_transfers(new: Sequence[Transaction]) -> int:
-    """Pair saved, still-pending rows with opposite rows in other accounts; return pairs made."""
-    candidates = [t for t in new if t.pk and t.status == Status.PENDING_REVIEW
-                  and t.transfer_pair_id is None and t.amount]
+def pair_transfers(account, new_rows: Sequence) -> int:
+    """Pair new, still-pending rows of `account` with opposite rows in other accounts.
+
+    `new_rows` are rows just stored for `account` (model instances or the
+    ingest's lightweight rows; they are found again by fingerprint). Returns
+    the number of pairs made. Costs one query when no other account has a
+    matching row, which is the usual case.
+    """
+    candidates = [r for r in new_rows if r.status == Status.PENDING_REVIEW and r.amount
+                  and r.fingerprint and getattr(r, "transfer_pair_id", None) is None]
     if not candidates:
         return 0
     window = datetime.timedelta(days=settings.BUDGET_TRANSFER_WINDOW_DAYS)
-    low = min(t.date for t in candidates) - window
-    high = max(t.date for t in candidates) + window
-    transfers = transfer_category_ids()
-    wanted = {-t.amount for t in candidates}
+    low = min(r.date for r in candidates) - window
+    high = max(r.date for r in candidates) + window
+    wanted = {-r.amount for r in candidates}
     pool: dict = {}
-    for other in (
+    for row in (
         Transaction.objects.filter(date__range=(low, high), transfer_pair__isnull=True)
-        .filter(Q(status=Status.PENDING_REVIEW) | Q(category_id__in=transfers))
-        .select_related("account")
-        .only("id", "date", "amount", "account_id", "account__account_type", "status")
+        .exclude(account_id=account.pk)
+        .filter(Q(status=Status.PENDING_REVIEW) | Q(category_id__in=transfer_category_ids()))
+        .values_list("id", "date", "amount", "account__account_type", "status")
     ):
-        if other.amount in wanted:
-            pool.setdefault(other.amount, []).append(other)
-    if not pool:
+        if row[2] in wanted:
+            pool.setdefault(row[2], []).append(row)
+    candidates = [r for r in candidates if -r.amount in pool]
+    if not candidates:
         return 0
-    ids = [t.pk for t in candidates]
+    ids = dict(Transaction.objects.filter(
+        account_id=account.pk, fingerprint__in=[r.fingerprint for r in candidates]
+    ).values_list("fingerprint", "id"))
+    mine = [(ids[r.fingerprint], r) for r in candidates if r.fingerprint in ids]
     rejected = set(
-        RejectedTransferPair.objects.filter(Q(first_id__in=ids) | Q(second_id__in=ids))
-        .values_list("first_id", "second_id")
+        RejectedTransferPair.objects.filter(
+            Q(first_id__in=[pk for pk, _ in mine]) | Q(second_id__in=[pk for pk, _ in mine])
+        ).values_list("first_id", "second_id")
     )
     card_leaf, transfer_leaf = _leaf(CARD_PAYMENT), _leaf(ACCOUNT_TRANSFER)
     taken: set[int] = set()
-    updates = []
-    for t in sorted(candidates, key=lambda t: (t.date, t.pk)):
-        if t.pk in taken:
-            continue
+    pairs = 0
+    for pk, row in sorted(mine, key=lambda item: (item[1].date, item[0])):
         best = None
-        for other in pool.get(-t.amount, ()):
-            if (other.pk in taken or other.pk == t.pk or other.account_id == t.account_id
-                    or tuple(sorted((t.pk, other.pk))) in rejected
-                    or abs((other.date - t.date).days) > window.days):
+        for other in pool[-row.amount]:
+            other_pk, other_date = other[0], other[1]
+            if (other_pk in taken or tuple(sorted((pk, other_pk))) in rejected
+                    or abs((other_date - row.date).days) > window.days):
                 continue
-            if best is None or abs((other.date - t.date).days) < abs((best.date - t.date).days):
+            if best is None or abs((other_date - row.date).days) < abs((best[1] - row.date).days):
                 best = other
         if best is None:
             continue
-        taken |= {t.pk, best.pk}
-        is_card = AccountType.CREDIT_CARD in (t.account.account_type, best.account.account_type)
-        leaf = card_leaf if is_card else transfer_leaf
-        for row, partner in ((t, best), (best, t)):
-            row.transfer_pair_id = partner.pk
-            if row.status == Status.PENDING_REVIEW:
-                row.predicted_category_id = leaf
-                row.categorization_tier = Tier.TRANSFER
-                row.prediction_confidence = TRANSFER_CONFIDENCE
-            updates.append(row)
-    Transaction.objects.bulk_update(
-        updates,
-        ["transfer_pair", "predicted_category", "categorization_tier", "prediction_confidence"],
-        batch_size=500,
-    )
-    return len(updates) // 2
+        taken.add(best[0])
+        card = AccountType.CREDIT_CARD in (account.account_type, best[3])
+        prediction = {"predicted_category_id": card_leaf if card else transfer_leaf,
+                      "categorization_tier": Tier.TRANSFER,
+                      "prediction_confidence": TRANSFER_CONFIDENCE}
+        Transaction.objects.filter(pk=pk).update(transfer_pair_id=best[0], **prediction)
+        partner = Transaction.objects.filter(pk=best[0])
+        partner.update(transfer_pair_id=pk)
+        partner.filter(status=Status.PENDING_REVIEW).update(**prediction)
+        pairs += 1
+    return pairs
 
 
 @transaction.atomic

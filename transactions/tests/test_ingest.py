@@ -198,7 +198,7 @@ def test_rejected_transfer_pair_is_never_proposed_again():
     reject_transfer_pair(a)
     a.refresh_from_db()
     assert a.transfer_pair_id is None and a.categorization_tier != "transfer"
-    assert pair_transfers(list(Transaction.objects.all())) == 0
+    assert pair_transfers(checking, list(Transaction.objects.filter(account=checking))) == 0
     assert Category.objects.filter(short_desc="transfers").exists()
 
 
