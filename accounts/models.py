@@ -29,6 +29,24 @@ class AccountQuerySet(models.QuerySet):
     def linked(self) -> AccountQuerySet:
         return self.exclude(plaid_item_id__isnull=True).exclude(plaid_item_id="")
 
+    def manual(self) -> AccountQuerySet:
+        """Accounts fed only by imports and manual entry (not linked to a bank)."""
+        return self.filter(models.Q(plaid_item_id__isnull=True) | models.Q(plaid_item_id=""))
+
+    def of_item(self, item_id: str) -> AccountQuerySet:
+        """The accounts of one Plaid item (one bank login): they share a token and a cursor."""
+        return self.filter(plaid_item_id=item_id)
+
+    def needing_user(self) -> AccountQuerySet:
+        """Linked accounts whose bank login must be repaired by a person before syncing again."""
+        return self.linked().filter(
+            plaid_connection_status__in=[ConnectionStatus.ERROR, ConnectionStatus.RECONNECT])
+
+    def item_ids(self) -> list[str]:
+        """Distinct Plaid item ids among these accounts, in a stable order."""
+        return list(self.linked().order_by("plaid_item_id").values_list("plaid_item_id", flat=True)
+                    .distinct())
+
     def find(self, name_or_id: str) -> Account:
         """One account by id, exact name, or "Institution Name"; raises Account.DoesNotExist
         or MultipleObjectsReturned with a sentence listing what exists."""
@@ -51,6 +69,16 @@ class Account(models.Model):
     Balances follow the institution's view (a credit card's `balance_current`
     is what is owed). `plaid_access_token` is encrypted at rest and must never
     be rendered, logged or shown in the admin.
+
+    Accounts linked through one bank login share a Plaid item: the same
+    `plaid_item_id`, access token and `plaid_cursor`, synced together.
+    Added for Plaid: `plaid_institution_id`, so a bank that is already
+    linked is not linked twice (which would double every transaction);
+    `sync_claimed_at` and `sync_claim_token`, a per-item lock taken with one
+    conditional UPDATE (see `accounts.sync`), so a scheduled sync and a
+    "Sync now" click never run the same item at once, in any process. A
+    claim older than the stale timeout is free again, so a crashed sync
+    cannot block its item forever.
     """
 
     name = models.CharField(max_length=100)
@@ -73,6 +101,10 @@ class Account(models.Model):
     # Added: the last digits of the account number, so a file that names
     # another account's number is refused instead of imported in the wrong place.
     mask = models.CharField(max_length=20, blank=True, default="")
+    # Added for Plaid (see the docstring): the institution, and the per-item sync claim.
+    plaid_institution_id = models.CharField(max_length=50, blank=True, default="", editable=False)
+    sync_claimed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    sync_claim_token = models.CharField(max_length=40, blank=True, default="", editable=False)
 
     objects = AccountQuerySet.as_manager()
 

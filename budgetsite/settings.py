@@ -195,3 +195,29 @@ LOGGING = {
 }
 
 MONEY_ZERO = Decimal("0.00")
+
+# Plaid bank sync. Without PLAID_CLIENT_ID and PLAID_SECRET the app works
+# offline and the Accounts page only offers manual accounts.
+PLAID_CLIENT_ID = _env("PLAID_CLIENT_ID", "")
+PLAID_SECRET = _env("PLAID_SECRET", "")
+PLAID_ENV = _env("PLAID_ENV", "sandbox")
+if PLAID_ENV not in ("sandbox", "production"):
+    raise ImproperlyConfigured(f"PLAID_ENV must be sandbox or production, not {PLAID_ENV!r}.")
+# Overrides the base URL PLAID_ENV picks (tests point it at a fake on 127.0.0.1).
+PLAID_API_HOST = _env("PLAID_API_HOST", "")
+# Read timeout of every Plaid call; /accounts/balance/get can take 30 s.
+PLAID_TIMEOUT_SECONDS = _env("PLAID_TIMEOUT_SECONDS", 60.0, cast=float)
+PLAID_CLIENT_NAME = _env("PLAID_CLIENT_NAME", "Budget App")
+PLAID_COUNTRY_CODES = _env("PLAID_COUNTRY_CODES", ["US"], cast=list)
+# Transient failures (rate limits, bank down, 5xx, timeouts) are retried with
+# exponential backoff and full jitter: base * 2**attempt, capped, this many tries.
+PLAID_RETRY_ATTEMPTS = _env("PLAID_RETRY_ATTEMPTS", 5, cast=int)
+PLAID_RETRY_BASE_SECONDS = _env("PLAID_RETRY_BASE_SECONDS", 2.0, cast=float)
+PLAID_RETRY_MAX_SECONDS = _env("PLAID_RETRY_MAX_SECONDS", 60.0, cast=float)
+# A sync claim older than this is considered abandoned (its process died).
+PLAID_SYNC_CLAIM_TIMEOUT_SECONDS = _env("PLAID_SYNC_CLAIM_TIMEOUT_SECONDS", 1800, cast=int)
+# Webhooks are off unless this public URL (ending in /plaid/webhook) is set.
+PLAID_WEBHOOK_URL = _env("PLAID_WEBHOOK_URL", "")
+BUDGET_SYNC_INTERVAL_HOURS = _env("BUDGET_SYNC_INTERVAL_HOURS", 6.0, cast=float)
+# Ignore pending (not yet posted) transactions entirely.
+BUDGET_PLAID_SKIP_PENDING = _env("BUDGET_PLAID_SKIP_PENDING", False, cast=bool)

@@ -13,4 +13,6 @@ urlpatterns = [
     path("setup/", views.setup, name="setup"),
     path("admin/", admin.site.urls),
     path("", include("transactions.urls")),
+    path("", include("transactions.list_urls")),
+    path("", include("accounts.urls")),
 ]

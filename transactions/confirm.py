@@ -32,18 +32,20 @@ class ConfirmResult:
 
 
 @transaction.atomic
-def confirm(transactions: Sequence[Transaction], *, user=None) -> ConfirmResult:
+def confirm(transactions: Sequence[Transaction], *, user=None, correcting: bool = False) -> ConfirmResult:
     """Confirm each row with its staged `category`, else its prediction.
 
     Rows with neither are skipped (counted). Already-confirmed rows are left
-    as they are. Learns merchant mappings in date order, then re-predicts
-    still-pending rows of the same merchants.
+    as they are, unless `correcting`: then a person has just chosen their
+    category anew (the transactions page), and the engine learns the correction.
+    Learns merchant mappings in date order, then re-predicts still-pending rows
+    of the same merchants.
     """
     result = ConfirmResult()
     now = timezone.now()
     done = []
     for t in sorted(transactions, key=lambda t: (t.date, t.pk or 0)):
-        if t.status in (Status.CONFIRMED, Status.AUTO_CONFIRMED):
+        if t.status in (Status.CONFIRMED, Status.AUTO_CONFIRMED) and not correcting:
             continue
         category_id = t.category_id or t.predicted_category_id
         if not category_id:

@@ -94,7 +94,7 @@ def fingerprint(account_id: int, date: datetime.date, amount: Decimal, descripti
 def ingest(
     rows: Iterable[ImportRow], *, account, source: str, file_name: str = "", file_format: str = "",
     user=None, dry_run: bool = False, categories: Callable[[str], int | None] | None = None,
-    progress: Callable[[int], None] | None = None,
+    progress: Callable[[int], None] | None = None, manual: bool = False,
 ) -> IngestResult:
     """Import rows into one account; all or nothing.
 
@@ -102,6 +102,8 @@ def ingest(
     `category_name` resolves to through `categories` (a callable returning a
     category id or None); unresolved names are counted in
     `unknown_categories` and imported uncategorized for review.
+    `manual` rows were typed in by a person: never dropped as duplicates
+    (a second identical cash purchase is a second purchase).
     Raises ImportFileError (nothing written) on a bad row.
     """
     result = IngestResult(dry_run=dry_run)
@@ -112,7 +114,7 @@ def ingest(
                 file_format=file_format, created_by=user,
             )
             result.batch_id = batch.pk
-            _ingest_chunks(rows, account, source, batch, result, categories, progress)
+            _ingest_chunks(rows, account, source, batch, result, categories, progress, manual)
             ImportBatch.objects.filter(pk=batch.pk).update(
                 added=result.added, duplicates=result.duplicates,
                 possible_duplicates=result.possible_duplicates,
@@ -132,7 +134,7 @@ def _chunks(rows: Iterable[ImportRow]) -> Iterator[list[ImportRow]]:
         yield chunk
 
 
-def _ingest_chunks(rows, account, source, batch, result, categories, progress) -> None:
+def _ingest_chunks(rows, account, source, batch, result, categories, progress, manual) -> None:
     occurrences: dict[bytes, int] = {}
     seen_external: set[str] = set()
     rules = RuleSet.load()
@@ -159,7 +161,10 @@ def _ingest_chunks(rows, account, source, batch, result, categories, progress) -
                 (row, amount, external, fingerprint(account.pk, row.date, amount, row.description,
                                                     occurrence))
             )
-        new = _drop_known(candidates, account, result)
+        if manual:
+            new = _unique_fingerprints(candidates, account)
+        else:
+            new = _drop_known(candidates, account, result)
         now = timezone.now()
         txns = [_NewRow.of(row, amount, external, fp, account, source, batch.pk, now)
                 for row, amount, external, fp in new]
@@ -215,6 +220,22 @@ def _drop_known(candidates, account, result) -> list:
         else:
             new.append(candidate)
     return new
+
+
+def _unique_fingerprints(candidates, account) -> list:
+    """Give manual rows the next free occurrence number instead of dropping them."""
+    table = Transaction._meta.db_table
+    unique, taken = [], set()
+    for row, amount, external, _ in candidates:
+        occurrence = 0
+        while True:
+            fp = fingerprint(account.pk, row.date, amount, row.description, occurrence)
+            if fp not in taken and not _existing(table, "fingerprint", account.pk, [fp]):
+                break
+            occurrence += 1
+        taken.add(fp)
+        unique.append((row, amount, external, fp))
+    return unique
 
 
 def _existing(table: str, column: str, account_id: int, values: list[str],

@@ -43,10 +43,12 @@ def test_import_preview_then_confirm_adds_rows(owner_client, htmx_client):
     noodle = Transaction.objects.get(description="LANTERN NOODLE HOUSE")
     assert str(noodle.amount) == "31.40"
     again = _upload(owner_client, "chase.csv", CHASE, account)
-    assert "<strong>0</strong> to add · 2 already here" in owner_client.get(f"/import/?t={again}").content.decode()
+    page = owner_client.get(f"/import/?t={again}").content.decode()
+    assert "<strong>0</strong> to add · 2 already here" in page
 
 
-def test_import_unknown_layout_goes_through_the_wizard_and_saves_a_profile(owner_client, htmx_client):
+def test_import_unknown_layout_goes_through_the_wizard_and_saves_a_profile(owner_client,
+                                                                           htmx_client):
     account = AccountFactory()
     token = _upload(owner_client, "odd.csv", ODD, account)
     page = owner_client.get(f"/import/?t={token}").content.decode()
@@ -62,7 +64,8 @@ def test_import_unknown_layout_goes_through_the_wizard_and_saves_a_profile(owner
     assert str(bakery.amount) == "4.50" and bakery.external_id == "A1"
     assert str(Transaction.objects.get(description="SALARY ACME").amount) == "-2500.00"
     assert ImportProfile.objects.get().name == "My union"
-    second = _upload(owner_client, "odd-june.csv", ODD.replace(b"2026-05", b"2026-06").replace(b";A", b";B"), account)
+    june = ODD.replace(b"2026-05", b"2026-06").replace(b";A", b";B")
+    second = _upload(owner_client, "odd-june.csv", june, account)
     page = owner_client.get(f"/import/?t={second}").content.decode()
     assert "saved column mapping used" in page and "<strong>2</strong> to add" in page
 
