@@ -20,6 +20,13 @@ CHROMIUM_FLAGS = [
 ]
 
 
+@pytest.fixture(autouse=True)
+def _models_dir(settings, tmp_path):
+    """Each test gets its own trained-model folder: a model one test trained must not
+    categorize another test's rows."""
+    settings.BUDGET_MODELS_DIR = tmp_path / "models"
+
+
 @pytest.fixture
 def owner(django_user_model):
     return django_user_model.objects.create_superuser("owner", "owner@example.com", "pass-word-1")
