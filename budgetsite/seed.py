@@ -10,10 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from categories.engine.merchants import merchant_key
 from django.db import transaction
 
 from accounts.models import Account, AccountType
+from categories.engine.merchants import merchant_key
 from categories.models import AmountRule, Category, MerchantMapping
 
 # (short_desc, display name, color, flags, children[(short_desc, name, flags)])
