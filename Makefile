@@ -30,7 +30,7 @@ chromium:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
 lint: $(TEST_STAMP)
-	$(BIN)/ruff check .
+	$(BIN)/ruff check --no-cache .
 	$(BIN)/python manage.py makemigrations --check --dry-run --settings=budgetsite.settings_test
 
 # pytest's exit code 5 (no tests collected) must fail, never pass silently.
