@@ -1,18 +1,16 @@
 """/api/stats and the dashboard: server time over 200 requests with 100k transactions."""
 
-from bench.harness import bulk_transactions, latency, setup_django
+from bench.harness import bulk_transactions, latency, logged_in_client, setup_django
 
 
 def main() -> None:
     setup_django()
     from django.contrib.auth import get_user_model
-    from django.test import Client
 
     bulk_transactions(95_000, status="confirmed")
     bulk_transactions(5_000, status="pending_review", seed=8)
     user = get_user_model().objects.create_superuser("bench", "b@example.com", "bench-pass-1")
-    client = Client()
-    client.force_login(user)
+    client = logged_in_client(user)
     latency("stats_p95", lambda: client.get("/api/stats"), rows=100_000)
     latency("dashboard_p95", lambda: client.get("/"), rows=100_000)
 

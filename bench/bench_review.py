@@ -2,23 +2,20 @@
 
 import datetime
 
-from bench.harness import bulk_transactions, latency, report, setup_django
+from bench.harness import bulk_transactions, latency, logged_in_client, report, setup_django
 
 
 def main() -> None:
     setup_django()
     from django.contrib.auth import get_user_model
-    from django.test import Client
 
     from transactions.models import Status, Transaction
 
     bulk_transactions(995_000, status="confirmed", years=10)
     bulk_transactions(5_000, status="pending_review", seed=11, years=1)
     user = get_user_model().objects.create_superuser("bench", "b@example.com", "bench-pass-1")
-    client = Client()
-    client.force_login(user)
-    htmx = Client(HTTP_HX_REQUEST="true")
-    htmx.force_login(user)
+    client = logged_in_client(user)
+    htmx = logged_in_client(user, HTTP_HX_REQUEST="true")
     month = (datetime.date.today().replace(day=1) - datetime.timedelta(days=200)).strftime("%Y-%m")
     rows = 1_000_000
     latency("review_page_p95", lambda: client.get("/review/"), n=100, rows=rows, pending=5000)

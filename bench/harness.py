@@ -29,10 +29,25 @@ def report(bench: str, value: float, unit: str, **extra) -> None:
     print(json.dumps({"bench": bench, "value": round(value, 3), "unit": unit, **extra}), flush=True)
 
 
+def logged_in_client(user, **headers):
+    """A Django test client for `user` that talks to an allowed host (127.0.0.1)."""
+    from django.test import Client
+
+    client = Client(SERVER_NAME="127.0.0.1", **headers)
+    client.force_login(user)
+    return client
+
+
 def latency(bench: str, fn: Callable[[], object], n: int = 200, warmup: int = 5, **extra) -> None:
-    """Time `fn` n times; report p95 in ms as the value, p50 alongside."""
+    """Time `fn` n times; report p95 in ms as the value, p50 alongside.
+
+    A response other than 200 stops the bench: timing an error page measures nothing.
+    """
     for _ in range(warmup):
-        fn()
+        response = fn()
+        status = getattr(response, "status_code", 200)
+        if status != 200:
+            raise SystemExit(f"{bench}: the request answered {status}, not 200")
     samples = []
     for _ in range(n):
         start = time.perf_counter()
@@ -99,7 +114,7 @@ def bulk_transactions(n: int, *, status: str = "confirmed", seed: int = 7, years
         cat = categories[which * 3 % len(categories)] if rng.random() > 0.05 else rng.choice(categories)
         rows.append((
             rng.choice(accounts), day.isoformat(), description, str(amount), cat, cat, status,
-            "csv_import", 0, "merchant_map", 0.9, now, f"bench-{i}", merchant_key(description), "",
+            "csv_import", 0, "merchant_map", 0.9, now, f"bench-{seed}-{i}", merchant_key(description), "",
         ))
     with connection.cursor() as cursor:
         cursor.executemany(
