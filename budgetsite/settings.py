@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "accounts",
     "transactions",
     "budgets",
+    "insights",
     "notifications",
 ]
 

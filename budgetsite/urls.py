@@ -14,5 +14,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("transactions.urls")),
     path("", include("transactions.list_urls")),
+    path("", include("budgets.urls")),
+    path("", include("insights.urls")),
     path("", include("accounts.urls")),
 ]

@@ -65,7 +65,7 @@ def test_review_delete_then_undo_restores_the_row(logged_in_page, queue):
     expect(page.get_by_text("Deleted Shop")).to_be_visible()
     assert not Transaction.objects.filter(pk=row_id).exists()
     page.keyboard.press("u")
-    expect(page.locator(f"#txn-{row_id}")).to_be_visible()
+    expect(page.locator(f"#txn-{row_id}[data-id]")).to_be_visible()
     assert Transaction.objects.filter(pk=row_id).values().get() == before
 
 
