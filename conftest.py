@@ -71,7 +71,11 @@ def browser():
 @pytest.fixture
 def page(browser, live_server):
     context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(10_000)
+    # Generous: CI machines are small and shared; a slow page is not a failure.
+    context.set_default_timeout(30_000)
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=15_000)
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
