@@ -103,6 +103,7 @@ def bulk_transactions(n: int, *, status: str = "confirmed", seed: int = 7, years
     from accounts.models import Account
     from categories.engine.merchants import merchant_key
     from categories.models import Category
+    from insights import summary
 
     accounts = list(Account.objects.values_list("id", flat=True))
     categories = list(Category.objects.filter(parent__isnull=False).values_list("id", flat=True))
@@ -116,6 +117,9 @@ def bulk_transactions(n: int, *, status: str = "confirmed", seed: int = 7, years
             rng.choice(accounts), day.isoformat(), description, str(amount), cat, cat, status,
             "csv_import", 0, "merchant_map", 0.9, now, f"bench-{seed}-{i}", merchant_key(description), "",
         ))
+    # A bulk load: the summary triggers are dropped for the insert and the
+    # summary rebuilt once after (what `rebuild_ledger_months` does).
+    summary.drop_triggers()
     with connection.cursor() as cursor:
         cursor.executemany(
             "INSERT INTO transactions (account_id, date, description, amount, category_id, "
@@ -124,3 +128,5 @@ def bulk_transactions(n: int, *, status: str = "confirmed", seed: int = 7, years
             "VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)",
             rows,
         )
+    summary.install_triggers()
+    summary.rebuild()
