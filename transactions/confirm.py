@@ -73,5 +73,26 @@ def repredict_pending(merchant_keys: set[str]) -> list[int]:
     if not pending:
         return []
     categorize(pending)
-    Transaction.objects.bulk_update(pending, PREDICTION_FIELDS, batch_size=500)
+    save_predictions(pending)
     return [t.pk for t in pending]
+
+
+def save_predictions(rows: Sequence[Transaction]) -> None:
+    """Write predictions back with one UPDATE per distinct outcome.
+
+    Re-predicted rows of one merchant mostly share an outcome, so this is a
+    handful of statements where `bulk_update` would build one CASE per field
+    and row.
+    """
+    groups: dict[tuple, list[int]] = {}
+    for t in rows:
+        outcome = (t.predicted_category_id, t.categorization_tier, t.prediction_confidence,
+                   t.category_id, t.status, t.confirmed_at)
+        groups.setdefault(outcome, []).append(t.pk)
+    for (predicted, tier, confidence, category, status, confirmed_at), ids in groups.items():
+        for start in range(0, len(ids), 900):
+            Transaction.objects.filter(pk__in=ids[start:start + 900]).update(
+                predicted_category_id=predicted, categorization_tier=tier,
+                prediction_confidence=confidence, category_id=category, status=status,
+                confirmed_at=confirmed_at,
+            )

@@ -48,7 +48,7 @@ def _queue_context() -> dict:
     rows = review.queue()
     staged = sum(1 for t in rows if t.status == Status.PENDING_SAVE)
     return {"days": review.by_day(rows), "categories": _categories(), "staged": staged,
-            "stats": Transaction.objects.stats(), "threshold": 90}
+            "stats": Transaction.objects.pending_counts(), "threshold": 90}
 
 
 def _changed(response: HttpResponse) -> HttpResponse:

@@ -5,7 +5,7 @@ from django.db import transaction
 
 from budgetsite.progress import ProgressBar
 from categories.engine.pipeline import categorize
-from transactions.confirm import PREDICTION_FIELDS
+from transactions.confirm import save_predictions
 from transactions.models import Status, Transaction
 
 CHUNK = 5000
@@ -36,7 +36,7 @@ class Command(BaseCommand):
                 for key in totals:
                     totals[key] += getattr(result, key)
                 if not dry_run:
-                    Transaction.objects.bulk_update(rows, PREDICTION_FIELDS, batch_size=1000)
+                    save_predictions(rows)
                 bar.update(start + len(rows))
         bar.finish()
         verb = "would predict" if dry_run else "predicted"
