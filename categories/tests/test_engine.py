@@ -161,3 +161,25 @@ def test_evaluate_categorizer_on_a_fixture_with_a_known_answer(tmp_path, capsys)
     assert figures["accuracy"] == 1.0 and figures["coverage"] == 1.0
     assert figures["baseline_accuracy"] == 1.0
     assert not Transaction.objects.exists()  # the user's (test) database was never touched
+
+
+def test_categorize_command_predicts_waiting_rows_and_dry_run_changes_nothing(capsys):
+    category = CategoryFactory()
+    MerchantMappingFactory(merchant_pattern="shop", category=category, confidence=2)
+    waiting = TransactionFactory(description="SHOP", merchant_key="shop")
+    call_command("categorize", "--dry-run")
+    assert "would predict 1" in capsys.readouterr().out
+    waiting.refresh_from_db()
+    assert waiting.predicted_category is None
+    call_command("categorize")
+    assert "predicted 1" in capsys.readouterr().out
+    waiting.refresh_from_db()
+    assert waiting.predicted_category == category and waiting.categorization_tier == "merchant_map"
+
+
+def test_train_categorizer_command_reports_abstention_then_a_model(capsys):
+    call_command("train_categorizer")
+    assert "Not enough confirmed transactions" in capsys.readouterr().out
+    _ledger()
+    call_command("train_categorizer")
+    assert "Trained" in capsys.readouterr().out and current_model() is not None
