@@ -457,11 +457,15 @@ def _join_possessive(words: list[str]) -> list[str]:
 
 
 def _trim_punctuation(u: str) -> str:
+    """Drop punctuation around the name, keeping a parenthesis that encloses words."""
     if not u[:1].isalnum():
         first = _ALNUM.search(u)
         if not first:
             return ""
-        u = u[first.start() :]
+        start = first.start()
+        if u[start - 1] == "(" and ")" in u[start:]:
+            start -= 1
+        u = u[start:]
     u = _trim_end(u)
     return u + ")" if "(" in u and u.count("(") > u.count(")") else u
 
@@ -471,7 +475,7 @@ def _finish(u: str) -> tuple[str, bool]:
 
     Returns the upper-case name to recase, or a brand's display name and True.
     """
-    u = _trim_punctuation(_strip_legal_form(" ".join(u.split())))
+    u = _trim_punctuation(" ".join(u.split()))
     if "." in u:
         u = _trim_punctuation(_DOMAIN.sub(r"\1", u, count=1))
     brand = _brand(u)
@@ -645,7 +649,7 @@ def _clean(raw_description: str, merchant_name: str) -> tuple[str, str]:
     if given:
         marked = _mark_gaps(given)
         u = marked.upper()
-        name, is_display = _finish(u)
+        name, is_display = _finish(_strip_legal_form(u))
         display = _display(name or u, is_display, u, marked)
     else:
         text = raw_description.strip()
