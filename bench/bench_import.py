@@ -66,7 +66,10 @@ def main() -> None:
     again_s = time.perf_counter() - start
 
     with connection.cursor() as cursor:
-        cursor.execute("SELECT sql FROM sqlite_master WHERE tbl_name='transactions' AND type IN ('table', 'index') AND sql IS NOT NULL")
+        cursor.execute(
+            "SELECT sql FROM sqlite_master WHERE tbl_name = 'transactions' "
+            "AND type IN ('table', 'index') AND sql IS NOT NULL"
+        )
         schema = [row[0] for row in cursor.fetchall()]
     rows = [(day.isoformat(), description, description.title(), str(amount), f"fp{i}", description.lower())
             for i, (day, description, amount) in enumerate(generated_rows(ROWS))]
