@@ -9,7 +9,6 @@ in BUDGET_HOME, never to values in the code.
 from __future__ import annotations
 
 import os
-from decimal import Decimal
 from pathlib import Path
 
 import dj_database_url
@@ -194,8 +193,6 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": _env("BUDGET_LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
-
-MONEY_ZERO = Decimal("0.00")
 
 # Plaid bank sync. Without PLAID_CLIENT_ID and PLAID_SECRET the app works
 # offline and the Accounts page only offers manual accounts.

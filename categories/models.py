@@ -10,17 +10,6 @@ from django.db import models
 from django.utils import timezone
 
 
-class CategoryQuerySet(models.QuerySet):
-    def expense(self) -> CategoryQuerySet:
-        return self.exclude(is_income=True)
-
-    def leaves(self) -> CategoryQuerySet:
-        return self.filter(parent__isnull=False)
-
-    def with_parent(self) -> CategoryQuerySet:
-        return self.select_related("parent")
-
-
 class Category(models.Model):
     """A two-level category: parents group children (`parent` is null for a parent).
 
@@ -41,8 +30,6 @@ class Category(models.Model):
     is_income = models.BooleanField(null=True, default=False)
     is_recurring = models.BooleanField(null=True, default=False)
     created_at = models.DateTimeField(null=True, default=timezone.now)
-
-    objects = CategoryQuerySet.as_manager()
 
     class Meta:
         db_table = "categories"
