@@ -50,3 +50,23 @@ def test_generic_csv_through_the_wizard_then_profile_skips_mapping(logged_in_pag
     expect(page.get_by_role("status").filter(has_text="Imported")).to_be_visible()
     assert Transaction.objects.count() == 6
     screenshot(page, "import-done")
+
+
+def test_large_file_imports_in_the_background_with_a_progress_bar(logged_in_page, settings):
+    settings.BUDGET_IMPORT_BACKGROUND_ROWS = 1  # every file counts as large here
+    page = logged_in_page
+    AccountFactory(name="Card")
+    rows = b"".join(b"%02d.05.2026|SHOP %d|-%d,00\n" % (1 + i % 28, i, 1 + i) for i in range(40))
+    _upload(page, "big.csv", b"Booked|Text|Value\n" + rows)
+    page.select_option("select[name=role_0]", "date")
+    page.select_option("select[name=role_1]", "description")
+    page.select_option("select[name=role_2]", "amount")
+    page.select_option("select[name=date_format]", "%d.%m.%Y")
+    page.check("input[name=flip_sign]")
+    page.check("input[name=decimal_comma]")
+    page.fill("input[name=profile_name]", "Big bank")
+    page.click("text=Preview with this mapping")
+    page.click("button.confirm-import")
+    expect(page.get_by_label("Import progress")).to_be_attached()  # the polled progress partial
+    expect(page.get_by_role("status").filter(has_text="Imported")).to_be_visible()
+    assert Transaction.objects.count() == 40
