@@ -99,16 +99,19 @@ def account_sync(request: HttpRequest, pk: int) -> HttpResponse:
     return _changed(response, transactions=result.changed)
 
 
+def _link_target(params) -> tuple[str, Account | None]:
+    """Link mode ("new", or an update mode) and the linked account it updates."""
+    mode = params.get("mode", "new")
+    if mode not in UPDATE_MODES:
+        return "new", None
+    return mode, get_object_or_404(Account.objects.linked(), pk=params.get("account") or 0)
+
+
 @login_required
 @require_GET
 def account_connect(request: HttpRequest) -> HttpResponse:
     """The one page that loads Plaid Link: a new bank, or update mode for a linked one."""
-    mode = request.GET.get("mode", "new")
-    account = None
-    if mode in UPDATE_MODES:
-        account = get_object_or_404(Account.objects.linked(), pk=request.GET.get("account") or 0)
-    else:
-        mode = "new"
+    mode, account = _link_target(request.GET)
     return render(request, CONNECT, {
         "mode": mode, "account": account, "banks": banks(history=0),
         "plaid_configured": plaid_gateway.is_configured(), "plaid_env": settings.PLAID_ENV,
@@ -118,10 +121,7 @@ def account_connect(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def plaid_link_token(request: HttpRequest) -> JsonResponse:
-    mode = request.POST.get("mode", "new")
-    account = None
-    if mode in UPDATE_MODES:
-        account = get_object_or_404(Account.objects.linked(), pk=request.POST.get("account") or 0)
+    mode, account = _link_target(request.POST)
     try:
         token = link_token(user_id=request.user.pk, account=account, add_accounts=mode == "add")
     except PlaidError as exc:

@@ -178,13 +178,17 @@ def _mapping_from_post(post, wizard: dict) -> tuple[ColumnMapping | None, list[s
     return mapping, mapping.problems()
 
 
+def _expired(request: HttpRequest) -> HttpResponse:
+    messages.error(request, "That upload has expired; upload the file again.")
+    return redirect("import_page")
+
+
 @login_required
 @require_POST
 def import_map(request: HttpRequest, token: str) -> HttpResponse:
     found = uploads.load(token)
     if not found:
-        messages.error(request, "That upload has expired; upload the file again.")
-        return redirect("import_page")
+        return _expired(request)
     data, meta = found
     wizard = _wizard(data, meta, None)
     mapping, problems = _mapping_from_post(request.POST, wizard) if wizard else (None, ["unreadable"])
@@ -252,8 +256,7 @@ def _in_background(token: str, user_id: int | None) -> None:
 def import_confirm(request: HttpRequest, token: str) -> HttpResponse:
     found = uploads.load(token)
     if not found:
-        messages.error(request, "That upload has expired; upload the file again.")
-        return redirect("import_page")
+        return _expired(request)
     data, meta = found
     if meta.get("done"):
         return _page(request, {**_base_context(), "cards": [_card(token)]}, "card")
