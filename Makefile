@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: run test lint bench chromium clean
+.PHONY: run test lint bench system-deps clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -24,17 +24,25 @@ run: $(STAMP)
 	$(BIN)/python manage.py seed_defaults
 	$(BIN)/python manage.py serve --host 127.0.0.1 --port 8000
 
-chromium:
-	@command -v chromium >/dev/null 2>&1 || { \
-	  echo "Installing Debian's chromium for browser tests..."; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+# Debian packages the tests drive for real: a browser, an IMAP server, PostgreSQL.
+SYSTEM_DEPS := chromium:chromium dovecot:dovecot-imapd /usr/lib/postgresql/15/bin/initdb:postgresql
+
+system-deps:
+	@missing=""; for pair in $(SYSTEM_DEPS); do \
+	  cmd=$${pair%%:*}; pkg=$${pair#*:}; \
+	  command -v $$cmd >/dev/null 2>&1 || [ -x "$$cmd" ] || missing="$$missing $$pkg"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing Debian packages for tests:$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	fi
 
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check --no-cache .
 	$(BIN)/python manage.py makemigrations --check --dry-run --settings=budgetsite.settings_test
 
 # pytest's exit code 5 (no tests collected) must fail, never pass silently.
-test: $(TEST_STAMP) chromium lint
+test: $(TEST_STAMP) system-deps lint
 	$(BIN)/python -m pytest -n 2 --dist loadgroup -q -p no:cacheprovider; \
 	  rc=$$?; if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; exit 1; fi; exit $$rc
 
