@@ -148,3 +148,38 @@ def test_rebuild_command_repairs_a_damaged_summary(groceries):
     LedgerMonth.objects.update(total_cents=1)
     call_command("rebuild_ledger_months", verbosity=0)
     _check()
+
+
+def _insert_trigger_present() -> bool:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT COUNT(*) FROM sqlite_master WHERE type = 'trigger' AND name = %s",
+                       ["ledger_months_insert"])
+        return cursor.fetchone()[0] == 1
+
+
+def test_a_large_import_counts_its_rows_in_bulk_and_keeps_the_trigger(groceries):
+    """Above BULK_INSERT_MIN_ROWS the insert trigger steps aside for one aggregate."""
+    account = AccountFactory()
+    names = {"groceries": groceries.pk}
+    ingest(_rows((3, 1, "SAFEWAY #1 OAKLAND CA", "5.00", "groceries")), account=account,
+           source=Source.ARCHIVE, file_name="first.csv", categories=names.get)
+    n = summary.BULK_INSERT_MIN_ROWS + 100
+    specs = [(3 + i % 2, 1 + i % 28, f"SAFEWAY #{i % 3} OAKLAND CA", f"{i % 50}.{i % 100:02d}",
+              "groceries" if i % 4 else "") for i in range(n)]
+    result = ingest(_rows(*specs), account=account, source=Source.ARCHIVE, file_name="big.csv",
+                    categories=names.get)
+    assert result.added == n
+    _check()
+    assert _insert_trigger_present()
+    # A dry run rolls its bulk insert back: summaries and trigger as they were.
+    before = _stored()
+    more = [(5, 1 + i % 28, "TRADER JOE S", "12.00", "groceries") for i in range(n)]
+    ingest(_rows(*more), account=account, source=Source.ARCHIVE, file_name="dry.csv",
+           categories=names.get, dry_run=True)
+    assert _stored() == before
+    assert _insert_trigger_present()
+    # The next small write is counted by the trigger again.
+    TransactionFactory(category=groceries, status=Status.CONFIRMED, date=datetime.date(2026, 6, 1))
+    _check()
