@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "budgets",
     "insights",
     "notifications",
+    "investments",
 ]
 
 MIDDLEWARE = [
@@ -136,6 +137,9 @@ def _database(url_var: str, filename: str) -> dict:
 
 
 DATABASES = {"default": _database("DATABASE_URL", "budget.db")}
+# Investments live in their own file; the router keeps each app on its database.
+DATABASES["investments"] = _database("INVESTMENTS_DATABASE_URL", "investments.db")
+DATABASE_ROUTERS = ["investments.routers.InvestmentsRouter"]
 
 DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
 # The original schema's index names are kept verbatim; one is longer than
@@ -219,3 +223,19 @@ PLAID_WEBHOOK_URL = _env("PLAID_WEBHOOK_URL", "")
 BUDGET_SYNC_INTERVAL_HOURS = _env("BUDGET_SYNC_INTERVAL_HOURS", 6.0, cast=float)
 # Ignore pending (not yet posted) transactions entirely.
 BUDGET_PLAID_SKIP_PENDING = _env("BUDGET_PLAID_SKIP_PENDING", False, cast=bool)
+
+# Investments: prices come from pluggable providers tried in this order; each
+# provider's base URL is a setting so tests point them at a fake on 127.0.0.1.
+INVESTMENTS_PRICE_PROVIDERS = _env("INVESTMENTS_PRICE_PROVIDERS", ["yahoo", "stooq"], cast=list)
+INVESTMENTS_YAHOO_BASE_URL = _env("INVESTMENTS_YAHOO_BASE_URL", "https://query1.finance.yahoo.com")
+INVESTMENTS_STOOQ_BASE_URL = _env("INVESTMENTS_STOOQ_BASE_URL", "https://stooq.com")
+INVESTMENTS_PRICE_TIMEOUT_SECONDS = _env("INVESTMENTS_PRICE_TIMEOUT_SECONDS", 20.0, cast=float)
+# A 429 (rate limited) answer is retried this many times, waiting Retry-After or base * 2**n seconds.
+INVESTMENTS_PRICE_RETRY_ATTEMPTS = _env("INVESTMENTS_PRICE_RETRY_ATTEMPTS", 4, cast=int)
+INVESTMENTS_PRICE_RETRY_BASE_SECONDS = _env("INVESTMENTS_PRICE_RETRY_BASE_SECONDS", 2.0, cast=float)
+# History fetched for a security that has no prices yet.
+INVESTMENTS_BACKFILL_DAYS = _env("INVESTMENTS_BACKFILL_DAYS", 365, cast=int)
+# A price older than this many market days (Monday to Friday) shows as "stale".
+INVESTMENTS_STALE_MARKET_DAYS = _env("INVESTMENTS_STALE_MARKET_DAYS", 3, cast=int)
+# When the daily price fetch runs (local time, 24 h clock).
+INVESTMENTS_FETCH_HOUR = _env("INVESTMENTS_FETCH_HOUR", 18, cast=int)

@@ -1,0 +1,47 @@
+import pytest
+from django.db import connections, router
+
+from accounts.models import Account
+from investments.models import Holding, InvestmentTransaction, Price, Security
+from investments.tests.factories import AccountFactory, HoldingFactory, PriceFactory
+
+pytestmark = pytest.mark.django_db(databases=["default", "investments"])
+
+
+def _tables(alias: str) -> set[str]:
+    with connections[alias].cursor() as cursor:
+        return set(connections[alias].introspection.table_names(cursor))
+
+
+def _count(alias: str, table: str) -> int:
+    with connections[alias].cursor() as cursor:
+        cursor.execute(f"SELECT COUNT(*) FROM {table}")  # noqa: S608 - table names from the models
+        return cursor.fetchone()[0]
+
+
+def test_router_investment_models_live_only_in_investments_db():
+    price = PriceFactory()
+    HoldingFactory(security=price.security)
+    investment_tables = {m._meta.db_table for m in (Security, Holding, Price, InvestmentTransaction)}
+    assert investment_tables <= _tables("investments")
+    assert not investment_tables & _tables("default")
+    assert _count("investments", Security._meta.db_table) == 1
+    assert _count("investments", Price._meta.db_table) == 1
+    assert str(connections["investments"].settings_dict["NAME"]).endswith("investments.db")
+
+
+def test_router_main_models_live_only_in_budget_db():
+    AccountFactory()
+    assert "accounts" in _tables("default") and "accounts" not in _tables("investments")
+    assert "auth_user" not in _tables("investments")
+    assert _count("default", "accounts") == 1
+    assert str(connections["default"].settings_dict["NAME"]).endswith("budget.db")
+
+
+def test_router_routes_reads_writes_and_migrations():
+    assert router.db_for_read(Security) == router.db_for_write(Holding) == "investments"
+    assert router.db_for_read(Account) == router.db_for_write(Account) == "default"
+    assert router.allow_migrate("investments", "investments")
+    assert not router.allow_migrate("default", "investments")
+    assert not router.allow_migrate("investments", "accounts")
+    assert router.allow_migrate("default", "auth")
