@@ -43,6 +43,7 @@ from django.utils import timezone
 from accounts import plaid_gateway as gateway
 from accounts.models import Account, AccountType, ConnectionStatus, SyncLog, SyncStatus, SyncTrigger
 from accounts.plaid_gateway import PlaidError
+from notifications.notify import notify_after_commit
 from transactions.importers.base import ImportRow
 from transactions.plaid_changes import apply_plaid_update
 
@@ -216,6 +217,7 @@ def sync_item(item_id: str, *, trigger: str = SyncTrigger.MANUAL) -> ItemSyncRes
         _release(item_id, claim)
     result.duration = time.monotonic() - started
     _close_logs(logs, result, per_account)
+    notify_after_commit()  # mail about new rows to review; never blocks or fails the sync
     return result
 
 

@@ -239,3 +239,40 @@ INVESTMENTS_BACKFILL_DAYS = _env("INVESTMENTS_BACKFILL_DAYS", 365, cast=int)
 INVESTMENTS_STALE_MARKET_DAYS = _env("INVESTMENTS_STALE_MARKET_DAYS", 3, cast=int)
 # When the daily price fetch runs (local time, 24 h clock).
 INVESTMENTS_FETCH_HOUR = _env("INVESTMENTS_FETCH_HOUR", 18, cast=int)
+
+from decimal import Decimal  # noqa: E402 - used by the block below only
+
+# Email notifications: mail about transactions that need review, and replies
+# that categorize them. Off until EMAIL_HOST and BUDGET_NOTIFY_TO are set.
+EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+EMAIL_HOST = _env("EMAIL_HOST", "")
+EMAIL_PORT = _env("EMAIL_PORT", 587, cast=int)
+EMAIL_HOST_USER = _env("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = _env("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = _env("EMAIL_USE_TLS", False, cast=bool)
+EMAIL_USE_SSL = _env("EMAIL_USE_SSL", False, cast=bool)
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ImproperlyConfigured("Set EMAIL_USE_TLS or EMAIL_USE_SSL, not both.")
+# Seconds to wait for the mail server: a dead server must never hold up an import.
+EMAIL_TIMEOUT = _env("EMAIL_TIMEOUT", 10.0, cast=float)
+DEFAULT_FROM_EMAIL = _env("DEFAULT_FROM_EMAIL", "Budget App <budget@localhost>")
+# Who gets the mail; replies are accepted only from these addresses.
+BUDGET_NOTIFY_TO = _env("BUDGET_NOTIFY_TO", [], cast=list)
+# "digest": one mail per import or sync listing every new transaction to review;
+# "each": one mail per transaction whose amount (either sign) reaches the threshold.
+BUDGET_NOTIFY_MODE = _env("BUDGET_NOTIFY_MODE", "digest")
+if BUDGET_NOTIFY_MODE not in ("digest", "each"):
+    raise ImproperlyConfigured(f"BUDGET_NOTIFY_MODE must be digest or each, not {BUDGET_NOTIFY_MODE!r}.")
+BUDGET_NOTIFY_THRESHOLD = _env("BUDGET_NOTIFY_THRESHOLD", Decimal("0"), cast=Decimal)
+# Only transactions added this recently are mailed (turning mail on never mails old backlogs).
+BUDGET_NOTIFY_LOOKBACK_HOURS = _env("BUDGET_NOTIFY_LOOKBACK_HOURS", 48, cast=int)
+# How often the scheduler retries unsent mail and reads replies.
+BUDGET_NOTIFY_INTERVAL_MINUTES = _env("BUDGET_NOTIFY_INTERVAL_MINUTES", 5, cast=int)
+IMAP_HOST = _env("IMAP_HOST", "")
+IMAP_PORT = _env("IMAP_PORT", 993, cast=int)
+IMAP_USER = _env("IMAP_USER", "")
+IMAP_PASSWORD = _env("IMAP_PASSWORD", "")
+IMAP_FOLDER = _env("IMAP_FOLDER", "INBOX")
+IMAP_SSL = _env("IMAP_SSL", True, cast=bool)
+# Replies larger than this are read only this far (the answer is at the top).
+IMAP_MAX_MESSAGE_BYTES = _env("IMAP_MAX_MESSAGE_BYTES", 1_000_000, cast=int)

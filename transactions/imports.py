@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from accounts.models import Account
 from categories.models import Category
+from notifications.notify import notify_after_commit
 from transactions.importers.base import ImportFileError
 from transactions.importers.detect import FileContents, Statement, read_file
 from transactions.importers.generic import ColumnMapping
@@ -117,6 +118,7 @@ def import_file(
         if exc.file:
             raise
         raise exc.located(file_name) from exc
+    notify_after_commit()  # mail about new rows to review; never blocks or fails the import
     return result
 
 

@@ -1,0 +1,236 @@
+"""Outgoing notifications: queue the transactions that need review, then mail them.
+
+`notify()` is what imports, syncs and the scheduler call. It never raises and
+never runs inside an import's database transaction (`notify_after_commit`),
+so a mail server that is slow or down cannot block or break an import or a
+sync: the failure is stored on the rows and the next run retries them.
+
+The outbox is `NotificationLog` itself: a row is written (unique per
+transaction) before its mail is sent, so a transaction is never mailed twice.
+A sender claims rows with one conditional UPDATE (as healthchecks' sendalerts
+does), stores the Message-ID before talking to the server and the sent time
+after; should the process die in between, the retry re-sends under the same
+Message-ID, which mail clients show once.
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+import ssl
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.mail import get_connection
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from notifications import compose
+from notifications.models import NotificationLog
+from transactions.models import Source, Status, Transaction
+
+log = logging.getLogger(__name__)
+
+CLAIM_TIMEOUT = timedelta(minutes=15)
+MAX_ROWS_PER_RUN = 200
+NOTIFY_SOURCES = (Source.CSV_IMPORT, Source.PLAID)
+
+
+@dataclass
+class NotifyResult:
+    """What one run did; `str()` is the line commands and jobs print."""
+
+    queued: int = 0
+    sent_messages: int = 0
+    sent_rows: int = 0
+    failed_rows: int = 0
+    dropped: int = 0
+    errors: list[str] = field(default_factory=list)
+    configured: bool = True
+
+    def __str__(self) -> str:
+        if not self.configured:
+            return "mail is off (set EMAIL_HOST and BUDGET_NOTIFY_TO)"
+        text = (f"{self.queued} queued, {self.sent_messages} mails sent for {self.sent_rows} "
+                f"transactions, {self.failed_rows} waiting to retry")
+        return f"{text}: {self.errors[0]}" if self.errors else text
+
+
+class MailError(Exception):
+    """The mail server could not be reached or refused the mail; the message says which."""
+
+
+def is_configured() -> bool:
+    return bool(settings.EMAIL_HOST and settings.BUDGET_NOTIFY_TO)
+
+
+def describe_error(exc: BaseException) -> str:
+    """A sentence a person can act on, naming the server, never a password."""
+    server = f"{settings.EMAIL_HOST}:{settings.EMAIL_PORT}"
+    if isinstance(exc, smtplib.SMTPAuthenticationError):
+        return f"The mail server {server} refused the user name or password (EMAIL_HOST_USER)."
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return f"The mail server {server} refused the recipients {', '.join(exc.recipients)}."
+    if isinstance(exc, smtplib.SMTPResponseException):
+        detail = exc.smtp_error.decode(errors="replace") if isinstance(exc.smtp_error, bytes) \
+            else str(exc.smtp_error)
+        return f"The mail server {server} answered {exc.smtp_code}: {detail}"
+    if isinstance(exc, ssl.SSLError):
+        return f"TLS with the mail server {server} failed ({exc.reason or exc}); check EMAIL_USE_TLS/SSL."
+    if isinstance(exc, ConnectionRefusedError):
+        return (f"Nothing accepts connections at {server} (connection refused); "
+                "check EMAIL_HOST and EMAIL_PORT.")
+    if isinstance(exc, TimeoutError):
+        return f"The mail server {server} did not answer within {settings.EMAIL_TIMEOUT:g} s."
+    if isinstance(exc, OSError):
+        return f"Could not reach the mail server {server}: {exc.strerror or exc}."
+    return f"Sending through {server} failed: {type(exc).__name__}: {exc}"
+
+
+def send_messages(messages: Sequence) -> None:
+    """Send over one SMTP connection; raises MailError with a sentence on any failure."""
+    try:
+        with get_connection(fail_silently=False, timeout=settings.EMAIL_TIMEOUT) as connection:
+            connection.send_messages(list(messages))
+    except Exception as exc:  # every transport error becomes one clear sentence
+        raise MailError(describe_error(exc)) from exc
+
+
+def queue_new(*, now=None) -> int:
+    """Write outbox rows for recent transactions that wait for review and were never mailed.
+
+    Only imported or synced rows added within BUDGET_NOTIFY_LOOKBACK_HOURS:
+    turning mail on must not mail an old backlog. In "each" mode only amounts
+    (of either sign) at or above BUDGET_NOTIFY_THRESHOLD are mailed.
+    """
+    now = now or timezone.now()
+    candidates = Transaction.objects.filter(
+        status=Status.PENDING_REVIEW, source__in=NOTIFY_SOURCES,
+        created_at__gte=now - timedelta(hours=settings.BUDGET_NOTIFY_LOOKBACK_HOURS),
+        notifications__isnull=True,
+    )
+    if settings.BUDGET_NOTIFY_MODE == "each":
+        threshold = settings.BUDGET_NOTIFY_THRESHOLD
+        candidates = candidates.filter(Q(amount__gte=threshold) | Q(amount__lte=-threshold))
+    ids = list(candidates.order_by("date", "id").values_list("id", flat=True))
+    created = NotificationLog.objects.bulk_create(
+        [NotificationLog(transaction_id=pk, queued_at=now) for pk in ids],
+        batch_size=500, ignore_conflicts=True,
+    )
+    return len(created)
+
+
+def _claim(now, *, only: Sequence[int] | None = None) -> tuple[str, list[NotificationLog]]:
+    token = uuid.uuid4().hex
+    rows = NotificationLog.objects.claimable(now - CLAIM_TIMEOUT)
+    if only is not None:
+        rows = rows.filter(pk__in=list(only))
+    ids = list(rows.order_by("queued_at", "id").values_list("id", flat=True)[:MAX_ROWS_PER_RUN])
+    NotificationLog.objects.claimable(now - CLAIM_TIMEOUT).filter(pk__in=ids).update(
+        claim_token=token, claimed_at=now)
+    claimed = list(NotificationLog.objects.filter(claim_token=token).select_related(
+        "transaction__account", "transaction__predicted_category"))
+    claimed.sort(key=lambda r: (r.transaction.date, r.transaction_id))
+    return token, claimed
+
+
+def _groups(rows: list[NotificationLog]) -> list[list[NotificationLog]]:
+    if settings.BUDGET_NOTIFY_MODE == "each":
+        return [[row] for row in rows]
+    size = compose.DIGEST_MAX_LINES
+    return [rows[start:start + size] for start in range(0, len(rows), size)]
+
+
+def send_pending(*, only: Sequence[int] | None = None) -> NotifyResult:
+    """Mail every claimable outbox row (or those of `only`); failures stay queued with the error."""
+    result = NotifyResult()
+    now = timezone.now()
+    token, rows = _claim(now, only=only)
+    if not rows:
+        return result
+    open_rows = [r for r in rows if r.transaction.status == Status.PENDING_REVIEW]
+    done = {r.pk for r in open_rows}
+    # Reviewed before the mail went out: nothing left to ask.
+    stale = [r.pk for r in rows if r.pk not in done]
+    result.dropped = NotificationLog.objects.filter(pk__in=stale, claim_token=token).delete()[0]
+    for group in _groups(open_rows):
+        message_id = group[0].email_message_id or compose.new_message_id()
+        digest = len(group) > 1
+        for number, row in enumerate(group, start=1):
+            NotificationLog.objects.filter(pk=row.pk, claim_token=token).update(
+                email_message_id=message_id, line=number if digest else None)
+        message = compose.notification([r.transaction for r in group], message_id=message_id)
+        ids = [r.pk for r in group]
+        try:
+            send_messages([message])
+        except MailError as exc:
+            log.warning("notification mail not sent (will retry): %s", exc)
+            NotificationLog.objects.filter(pk__in=ids, claim_token=token).update(
+                attempts=F("attempts") + 1, last_error=str(exc)[:1000], claim_token="", claimed_at=None)
+            result.failed_rows += len(ids)
+            if str(exc) not in result.errors:
+                result.errors.append(str(exc))
+            continue
+        NotificationLog.objects.filter(pk__in=ids, claim_token=token).update(
+            sent_at=timezone.now(), attempts=F("attempts") + 1, last_error="", claim_token="",
+            claimed_at=None)
+        result.sent_messages += 1
+        result.sent_rows += len(ids)
+    return result
+
+
+def notify() -> NotifyResult:
+    """Queue new transactions that need review and send every unsent mail. Never raises."""
+    if not is_configured():
+        return NotifyResult(configured=False)
+    try:
+        queued = queue_new()
+        result = send_pending()
+        result.queued = queued
+    except Exception as exc:  # mail must never break the import or sync that called us
+        log.exception("notifications failed; the next run retries")
+        return NotifyResult(errors=[f"{type(exc).__name__}: {exc}"])
+    if result.sent_messages or result.failed_rows:
+        log.info("notifications: %s", result)
+    return result
+
+
+def notify_after_commit() -> None:
+    """Call `notify()` once the caller's database transaction has committed (at once
+    outside one): the mail must describe rows that exist, and a slow mail server
+    must not hold the import's write lock."""
+    transaction.on_commit(notify)
+
+
+def resend(log_id: int) -> NotifyResult:
+    """Send one transaction's mail again, alone, under a new Message-ID.
+
+    A person asked for it (the Notifications page), so it goes even if it was
+    sent before; it is refused for a transaction that no longer waits for review.
+    """
+    row = NotificationLog.objects.select_related("transaction").get(pk=log_id)
+    if row.transaction.status != Status.PENDING_REVIEW:
+        raise MailError("This transaction no longer waits for review; nothing was sent.")
+    if not is_configured():
+        raise MailError("Mail is off: set EMAIL_HOST and BUDGET_NOTIFY_TO.")
+    NotificationLog.objects.filter(pk=row.pk).update(
+        sent_at=None, email_message_id=None, line=None, last_error="", claim_token="", claimed_at=None)
+    result = send_pending(only=[row.pk])
+    if result.errors:
+        raise MailError(result.errors[0])
+    return result
+
+
+def send_test_mail() -> str:
+    """Send the settings check to BUDGET_NOTIFY_TO; returns a sentence, raises MailError."""
+    if not settings.EMAIL_HOST:
+        raise MailError("EMAIL_HOST is not set, so no mail can be sent.")
+    if not settings.BUDGET_NOTIFY_TO:
+        raise MailError("BUDGET_NOTIFY_TO is not set: there is nobody to send to.")
+    send_messages([compose.test_mail(settings.BUDGET_NOTIFY_TO)])
+    return (f"A test mail went to {', '.join(settings.BUDGET_NOTIFY_TO)} through "
+            f"{settings.EMAIL_HOST}:{settings.EMAIL_PORT}.")

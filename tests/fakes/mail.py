@@ -1,0 +1,267 @@
+"""Real mail servers on 127.0.0.1 for tests: aiosmtpd (SMTP) and dovecot (IMAP).
+
+`SmtpServer` runs aiosmtpd in-process and keeps every message it receives,
+parsed (`messages`) and raw (`raw`); `fail_with` makes it refuse mail with an
+SMTP error code, to test failures and retries.
+
+`ImapServer` starts Debian's dovecot (`dovecot -F`) with a throw-away
+configuration in a temporary folder: one passwd-file user, a Maildir, a free
+port on 127.0.0.1, no TLS. It is the real IMAP protocol, so `check_replies`
+runs against what a mail provider would offer.
+
+Fixtures: `smtp_server`, `imap_server` (session-scoped per xdist worker; the
+tests that use it are grouped with `@pytest.mark.xdist_group("imap")`) and
+`imap_mailbox` (empties the inbox between tests).
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import imaplib
+import os
+import pwd
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+from email.message import EmailMessage
+from pathlib import Path
+
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import Envelope
+
+DOVECOT = shutil.which("dovecot") or "/usr/sbin/dovecot"
+IMAP_USER = "budget"
+IMAP_PASSWORD = "imap-test-pass"
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class _Handler:
+    def __init__(self, server: SmtpServer) -> None:
+        self.server = server
+
+    async def handle_DATA(self, server, session, envelope: Envelope) -> str:
+        if self.server.fail_with:
+            return self.server.fail_with
+        self.server.raw.append(envelope.content)
+        self.server.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
+        return "250 Message accepted for delivery"
+
+
+class SmtpServer:
+    """aiosmtpd on a free port of 127.0.0.1; `messages` are the parsed mails received."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.raw: list[bytes] = []
+        self.envelopes: list[tuple[str, list[str]]] = []
+        self.fail_with = ""
+        self._controller = Controller(_Handler(self), hostname="127.0.0.1", port=self.port)
+
+    def __enter__(self) -> SmtpServer:
+        self._controller.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._controller.stop()
+
+    @property
+    def messages(self) -> list[EmailMessage]:
+        return [email.message_from_bytes(raw, policy=email.policy.default) for raw in self.raw]
+
+    def clear(self) -> None:
+        self.raw.clear()
+        self.envelopes.clear()
+
+
+_CONFIG = """\
+base_dir = {root}/run
+state_dir = {root}/state
+instance_name = budget-test-{port}
+protocols = imap
+listen = 127.0.0.1
+ssl = no
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+log_path = {root}/dovecot.log
+default_internal_user = {internal}
+default_login_user = {login}
+first_valid_uid = 0
+mail_location = maildir:{root}/mail/%u
+passdb {{
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%u {root}/passwd
+}}
+userdb {{
+  driver = passwd-file
+  args = username_format=%u {root}/passwd
+}}
+service imap-login {{
+  inet_listener imap {{
+    address = 127.0.0.1
+    port = {port}
+  }}
+  inet_listener imaps {{
+    port = 0
+  }}
+}}
+service anvil {{
+  chroot =
+}}
+service stats {{
+  unix_listener stats-reader {{
+    mode = 0666
+  }}
+  unix_listener stats-writer {{
+    mode = 0666
+  }}
+}}
+"""
+
+
+class ImapServer:
+    """Debian's dovecot serving one Maildir user over plain IMAP on 127.0.0.1."""
+
+    user = IMAP_USER
+    password = IMAP_PASSWORD
+
+    def __init__(self) -> None:
+        self.host = "127.0.0.1"
+        self.port = free_port()
+        self.root = Path(tempfile.mkdtemp(prefix="budget-imap-"))
+        self._process: subprocess.Popen | None = None
+
+    def __enter__(self) -> ImapServer:
+        if not Path(DOVECOT).exists():
+            raise RuntimeError("dovecot is missing: `make test` installs Debian's dovecot-imapd")
+        if os.geteuid() == 0:  # dovecot drops privileges to users its package created
+            internal, login = "dovecot", "dovenull"
+            mail_user = pwd.getpwnam("dovecot")
+        else:
+            internal = login = pwd.getpwuid(os.getuid()).pw_name
+            mail_user = pwd.getpwuid(os.getuid())
+        os.chmod(self.root, 0o755)
+        (self.root / "mail" / self.user).mkdir(parents=True)
+        for path in (self.root / "mail", self.root / "mail" / self.user):
+            os.chown(path, mail_user.pw_uid, mail_user.pw_gid)
+        (self.root / "passwd").write_text(
+            f"{self.user}:{{PLAIN}}{self.password}:{mail_user.pw_uid}:{mail_user.pw_gid}::"
+            f"{self.root}/mail/{self.user}::\n"
+        )
+        config = self.root / "dovecot.conf"
+        config.write_text(_CONFIG.format(root=self.root, port=self.port, internal=internal,
+                                         login=login))
+        self._process = subprocess.Popen(
+            [DOVECOT, "-c", str(config), "-F"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            start_new_session=True,
+        )
+        self._wait_ready()
+        return self
+
+    def _wait_ready(self) -> None:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self._process.poll() is not None:
+                raise RuntimeError(f"dovecot exited: {self._process.stderr.read().decode()}"
+                                   f"{self.log()}")
+            try:
+                with self.connect():
+                    return
+            except OSError:
+                time.sleep(0.1)
+        self.__exit__()
+        raise RuntimeError(f"dovecot did not answer on port {self.port}: {self.log()}")
+
+    def log(self) -> str:
+        path = self.root / "dovecot.log"
+        return path.read_text() if path.exists() else ""
+
+    def __exit__(self, *exc) -> None:
+        if self._process and self._process.poll() is None:
+            os.killpg(self._process.pid, signal.SIGTERM)
+            try:
+                self._process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self._process.pid, signal.SIGKILL)
+                self._process.wait()
+        if self._process and self._process.stderr:
+            self._process.stderr.close()
+        shutil.rmtree(self.root, ignore_errors=True)
+
+    def connect(self) -> imaplib.IMAP4:
+        client = imaplib.IMAP4(self.host, self.port, timeout=10)
+        client.login(self.user, self.password)
+        return client
+
+    def append(self, message: bytes | EmailMessage, folder: str = "INBOX") -> None:
+        """Deliver a message the way a mail provider would: unseen, in `folder`."""
+        data = message if isinstance(message, bytes) else message.as_bytes()
+        with self.connect() as client:
+            status, detail = client.append(folder, "", imaplib.Time2Internaldate(time.time()), data)
+            assert status == "OK", detail
+
+    def flags(self, folder: str = "INBOX") -> list[str]:
+        """The flags of each message in `folder`, in order."""
+        with self.connect() as client:
+            client.select(folder, readonly=True)
+            _, data = client.fetch("1:*", "(FLAGS)")
+        return [part.decode() for part in data if part]
+
+    def empty(self, folder: str = "INBOX") -> None:
+        with self.connect() as client:
+            client.select(folder)
+            _, found = client.search(None, "ALL")
+            if found[0]:
+                client.store(b",".join(found[0].split()).decode(), "+FLAGS", r"(\Deleted)")
+                client.expunge()
+
+
+# -- pytest fixtures: `pytest_plugins = ["tests.fakes.mail"]` ---------------------
+
+OWNER_ADDRESS = "owner@example.com"
+
+
+@pytest.fixture
+def smtp_server(settings):
+    """A running SmtpServer; the settings send real SMTP to it and notify OWNER_ADDRESS."""
+    with SmtpServer() as server:
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST = "127.0.0.1"
+        settings.EMAIL_PORT = server.port
+        settings.EMAIL_HOST_USER = ""
+        settings.EMAIL_HOST_PASSWORD = ""
+        settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+        settings.EMAIL_TIMEOUT = 10.0
+        settings.DEFAULT_FROM_EMAIL = "Budget App <budget@home.test>"
+        settings.BUDGET_NOTIFY_TO = [OWNER_ADDRESS]
+        settings.BUDGET_NOTIFY_MODE = "digest"
+        yield server
+
+
+@pytest.fixture(scope="session")
+def _dovecot():
+    """One dovecot per test process (its own free port, so xdist workers never share it)."""
+    with ImapServer() as server:
+        yield server
+
+
+@pytest.fixture
+def imap_server(_dovecot, settings):
+    """The session's dovecot with an empty inbox; the IMAP settings point at it."""
+    _dovecot.empty()
+    settings.IMAP_HOST = _dovecot.host
+    settings.IMAP_PORT = _dovecot.port
+    settings.IMAP_USER = _dovecot.user
+    settings.IMAP_PASSWORD = _dovecot.password
+    settings.IMAP_FOLDER = "INBOX"
+    settings.IMAP_SSL = False
+    yield _dovecot
