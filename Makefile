@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: run test lint bench system-deps clean
+.PHONY: run test test-postgres lint bench system-deps clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -44,6 +44,12 @@ lint: $(TEST_STAMP)
 # pytest's exit code 5 (no tests collected) must fail, never pass silently.
 test: $(TEST_STAMP) system-deps lint
 	$(BIN)/python -m pytest -n 2 --dist loadgroup -q -p no:cacheprovider; \
+	  rc=$$?; if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; exit 1; fi; exit $$rc
+
+# The whole suite again on a throw-away PostgreSQL cluster (initdb in a temp
+# folder, a free port on 127.0.0.1, removed at the end): see tests/pgcluster.py.
+test-postgres: $(TEST_STAMP) system-deps
+	$(BIN)/python -m tests.pgcluster -- $(BIN)/python -m pytest -n 2 --dist loadgroup -q -p no:cacheprovider; \
 	  rc=$$?; if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; exit 1; fi; exit $$rc
 
 bench: $(TEST_STAMP)

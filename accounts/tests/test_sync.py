@@ -5,7 +5,6 @@ import datetime
 import logging
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import threading
@@ -21,6 +20,7 @@ from accounts.models import Account, ConnectionStatus, SyncLog, SyncStatus, Sync
 from accounts.tests.factories import AccountFactory, LinkedAccountFactory, link_fake_item
 from categories.models import Category
 from tests.fakes.plaid_server import FakePlaid
+from tests.shared import scratch_database
 from transactions.models import DeletedTransaction, DeleteReason, ImportBatch, Status, Transaction
 
 pytest_plugins = ["tests.fakes.fixtures"]
@@ -405,13 +405,13 @@ def test_webhook_sync_updates_available_starts_a_sync(fake_plaid):
 
 # -- a sync killed with SIGKILL, then run again ------------------------------------------
 
-def _stored(db: Path) -> dict[str, tuple]:
-    with sqlite3.connect(db) as conn:
+def _stored(connect) -> dict[str, tuple]:
+    with connect() as conn:
         rows = conn.execute("SELECT plaid_transaction_id, amount, date, description FROM transactions")
         found = {}
         for txn_id, amount, day, description in rows:
             assert txn_id not in found, f"duplicate {txn_id}"
-            found[txn_id] = (Decimal(str(amount)).quantize(CENT), day, description)
+            found[txn_id] = (Decimal(str(amount)).quantize(CENT), str(day), description)
         return found
 
 
@@ -422,8 +422,9 @@ def _truth(item) -> dict[str, tuple]:
 
 @pytest.mark.slow
 def test_sync_killed_at_any_point_then_rerun_reaches_the_truth(tmp_path):
-    with FakePlaid() as fake:
-        env = {**os.environ, "BUDGET_HOME": str(tmp_path), "DJANGO_SETTINGS_MODULE": "budgetsite.settings",
+    with FakePlaid() as fake, scratch_database(tmp_path) as (db_env, connect):
+        env = {**os.environ, **db_env, "BUDGET_HOME": str(tmp_path),
+               "DJANGO_SETTINGS_MODULE": "budgetsite.settings",
                "PLAID_CLIENT_ID": fake.client_id, "PLAID_SECRET": fake.secret,
                "PLAID_API_HOST": fake.url, "PLAID_SYNC_CLAIM_TIMEOUT_SECONDS": "1",
                "PLAID_RETRY_BASE_SECONDS": "0.01", "BUDGET_RUN_SCHEDULER": "false"}
@@ -441,7 +442,6 @@ def test_sync_killed_at_any_point_then_rerun_reaches_the_truth(tmp_path):
         finish("migrate", "--noinput")
         assert "First sync" in finish("plaid_connect", "--sandbox", "--institution", "ins_109508")
         (item,) = fake.items.values()
-        db = tmp_path / "budget.db"
         _history(item, 1200)  # three pages of 500
         for txn_id in list(item.truth())[:40]:
             item.modify(txn_id, amount=99.99)
@@ -455,7 +455,7 @@ def test_sync_killed_at_any_point_then_rerun_reaches_the_truth(tmp_path):
         proc.send_signal(signal.SIGKILL)
         proc.wait(30)
         fake.release()
-        assert _stored(db) == {}
+        assert _stored(connect) == {}
 
         # 2. killed after the commit, while fetching balances: everything is there.
         fake.stall("/accounts/balance/get")
@@ -465,7 +465,7 @@ def test_sync_killed_at_any_point_then_rerun_reaches_the_truth(tmp_path):
         proc.send_signal(signal.SIGKILL)
         proc.wait(30)
         fake.release()
-        assert _stored(db) == _truth(item)
+        assert _stored(connect) == _truth(item)
 
         # 3. new changes, a clean run: exactly the truth, the dead runs' logs closed.
         item.remove(next(iter(item.truth())))
@@ -473,8 +473,8 @@ def test_sync_killed_at_any_point_then_rerun_reaches_the_truth(tmp_path):
         threading.Event().wait(1.2)
         out = finish("sync")
         assert "1 added, 0 modified, 1 removed" in out
-        assert _stored(db) == _truth(item)
-        with sqlite3.connect(db) as conn:
+        assert _stored(connect) == _truth(item)
+        with connect() as conn:
             statuses = [row[0] for row in conn.execute("SELECT status FROM sync_log")]
             claims = conn.execute("SELECT DISTINCT sync_claim_token FROM accounts").fetchall()
         assert "running" not in statuses and claims == [("",)]

@@ -14,9 +14,13 @@ from pathlib import Path
 import pytest
 from cryptography.fernet import Fernet, InvalidToken
 
+from tests.shared import sqlite_only
+
 ROOT = Path(__file__).resolve().parents[2]
 DDL = (Path(__file__).parent / "original_schema.sql").read_text()
 LEGACY_KEY = Fernet.generate_key().decode()
+
+pytestmark = sqlite_only("the original app's database is a SQLite file, adopted in place")
 
 READ_BACK = """
 import json

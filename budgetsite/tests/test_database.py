@@ -6,9 +6,11 @@ import pytest
 from django.db import IntegrityError, connection
 
 from accounts.models import Account, AccountType
+from tests.shared import sqlite_only
 from transactions.models import Source, Transaction
 
 
+@sqlite_only("WAL, busy timeout and IMMEDIATE transactions are SQLite's connection setup")
 @pytest.mark.django_db
 def test_connection_uses_wal_foreign_keys_and_busy_timeout():
     with connection.cursor() as cursor:
