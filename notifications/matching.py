@@ -44,16 +44,13 @@ def split_line_number(text: str) -> tuple[int | None, str]:
 
 @dataclass
 class Choice:
-    """`kind` is "accept", "category" or "unclear"; `closest` are suggestions when unclear."""
+    """`kind` is "accept", "category", "ambiguous" (`closest` are the candidates) or
+    "unclear" (`closest` are suggestions)."""
 
     kind: str
     text: str
     category: Category | None = None
     closest: list[Category] = field(default_factory=list)
-
-    @property
-    def ambiguous(self) -> bool:
-        return self.kind == "unclear" and len(self.closest) > 1 and bool(self.text)
 
 
 class CategoryMatcher:
@@ -81,7 +78,7 @@ class CategoryMatcher:
         found = sorted((self.categories[pk] for pk in ids), key=lambda c: c.display_name)
         if len(found) == 1:
             return Choice("category", text, category=found[0])
-        return Choice("unclear", text, closest=found)
+        return Choice("ambiguous", text, closest=found)
 
     def match(self, text: str) -> Choice:
         key = normalized(text)

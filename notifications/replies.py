@@ -232,7 +232,7 @@ def _answer(row: NotificationLog, choice: Choice, reply: Reply, user, *,
             problem = f"{_describe(t)} has no prediction to accept: reply with a category."
     elif choice.kind == "category":
         category = choice.category
-    elif choice.ambiguous:
+    elif choice.kind == "ambiguous":
         problem = f"“{choice.text[:80]}” could mean more than one category, so {_describe(t)} is unchanged."
     else:
         problem = f"“{choice.text[:80]}” is not a category I know, so {_describe(t)} is unchanged."

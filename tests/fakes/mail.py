@@ -19,6 +19,7 @@ from __future__ import annotations
 import email
 import email.policy
 import imaplib
+import logging
 import os
 import pwd
 import shutil
@@ -33,6 +34,8 @@ from pathlib import Path
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import Envelope
+
+logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd logs every SMTP line
 
 DOVECOT = shutil.which("dovecot") or "/usr/sbin/dovecot"
 IMAP_USER = "budget"

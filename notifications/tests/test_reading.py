@@ -1,0 +1,65 @@
+"""Reading replies without a server: the answer lines, line numbers and category matching."""
+
+from __future__ import annotations
+
+import pytest
+
+from notifications.mailparse import answer_lines, parse_reply
+from notifications.matching import CategoryMatcher, split_line_number
+
+
+def test_answer_lines_stop_at_quote_and_signature():
+    text = ("\n  Groceries  \n> quoted Restaurants\nsecond line\n-- \nJane\n")
+    assert answer_lines(text) == ["Groceries", "second line"]
+    assert answer_lines("Fuel\nOn Tue, 3 Nov 2026, Budget App <b@x> wrote:\nGroceries") == ["Fuel"]
+    assert answer_lines("ok\n\nSent from my iPhone") == ["ok"]
+    assert answer_lines("Pets\n-----Original Message-----\nFrom: x") == ["Pets"]
+    assert answer_lines("Pets\n________________________________\nFrom: Budget") == ["Pets"]
+    assert answer_lines("\n\n> all quoted\n") == []
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("2 Groceries", (2, "Groceries")), ("#3: ok", (3, "ok")), ("line 4 - Pets", (4, "Pets")),
+    ("12. Coffee shops", (12, "Coffee shops")), ("5", (5, "")), ("Groceries", (None, "Groceries")),
+])
+def test_split_line_number(text, expected):
+    assert split_line_number(text) == expected
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("text, kind, short", [
+    ("Groceries", "category", "groceries"), ("  GROCERIES!! ", "category", "groceries"),
+    ("food_delivery", "category", "food_delivery"), ("gas and fuel", "category", "fuel"),
+    ("Food › Restaurants", "category", "restaurants"), ("coffee", "category", "coffee"),
+    ("Grocieries", "category", "groceries"), ("resturant", "category", "restaurants"),
+    ("OK", "accept", None), ("yes please", "accept", None), ("Yep.", "accept", None),
+    ("gas", "ambiguous", None), ("insurance", "category", "insurance"),
+    ("qqq zzz", "unclear", None), ("", "unclear", None),
+])
+def test_matcher(seeded, text, kind, short):
+    choice = CategoryMatcher().match(text)
+    assert choice.kind == kind
+    assert (choice.category.short_desc if choice.category else None) == short
+
+
+@pytest.mark.django_db
+def test_matcher_ambiguous_lists_the_candidates(seeded):
+    choice = CategoryMatcher().match("Gas")
+    assert [c.short_desc for c in choice.closest] == ["fuel", "gas_heating"]
+
+
+def test_parse_reply_reads_an_html_only_reply_without_its_blockquote():
+    raw = (b"From: Owner <OWNER@Example.com>\r\nIn-Reply-To: <a@x>\r\nReferences: <z@x> <a@x>\r\n"
+           b"Message-ID: <r@x>\r\nContent-Type: text/html; charset=utf-8\r\n\r\n"
+           b"<html><head><style>p{}</style></head><body><p>Caf&eacute;s</p>"
+           b"<blockquote><p>Groceries</p></blockquote></body></html>")
+    reply = parse_reply(raw)
+    assert reply.sender == "owner@example.com"
+    assert reply.answers_ids == ["<a@x>", "<z@x>"]
+    assert reply.message_id == "<r@x>" and not reply.auto_submitted
+    assert answer_lines(reply.text) == ["Cafés"]
+
+
+def test_parse_reply_survives_garbage():
+    reply = parse_reply(b"\xff\xfe\x00garbage without headers\r\n\r\n\x00\x01")
+    assert reply.sender == "" and reply.answers_ids == []
