@@ -17,4 +17,5 @@ urlpatterns = [
     path("", include("budgets.urls")),
     path("", include("insights.urls")),
     path("", include("accounts.urls")),
+    path("", include("notifications.urls")),
 ]

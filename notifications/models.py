@@ -27,6 +27,12 @@ class NotificationLogQuerySet(models.QuerySet):
     def for_message_ids(self, message_ids: list[str]) -> NotificationLogQuerySet:
         return self.filter(email_message_id__in=message_ids)
 
+    def recent(self, limit: int = 100) -> NotificationLogQuerySet:
+        """The newest rows for the Notifications page, with what each row shows."""
+        return self.select_related(
+            "transaction__account", "transaction__category", "transaction__predicted_category"
+        ).order_by("-queued_at", "-id")[:limit]
+
     def claimable(self, stale_before) -> NotificationLogQuerySet:
         """Unsent rows no live sender holds (a claim older than `stale_before` is abandoned)."""
         return self.unsent().filter(

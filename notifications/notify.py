@@ -68,6 +68,20 @@ def is_configured() -> bool:
     return bool(settings.EMAIL_HOST and settings.BUDGET_NOTIFY_TO)
 
 
+def mail_settings() -> dict:
+    """What the Notifications page shows about the configuration: never a password."""
+    return {
+        "configured": is_configured(), "host": settings.EMAIL_HOST, "port": settings.EMAIL_PORT,
+        "security": "SSL" if settings.EMAIL_USE_SSL else "STARTTLS" if settings.EMAIL_USE_TLS else "none",
+        "user": settings.EMAIL_HOST_USER, "sender": settings.DEFAULT_FROM_EMAIL,
+        "to": settings.BUDGET_NOTIFY_TO, "mode": settings.BUDGET_NOTIFY_MODE,
+        "threshold": settings.BUDGET_NOTIFY_THRESHOLD, "imap_host": settings.IMAP_HOST,
+        "imap_port": settings.IMAP_PORT, "imap_user": settings.IMAP_USER,
+        "imap_folder": settings.IMAP_FOLDER, "imap_ssl": settings.IMAP_SSL,
+        "interval": settings.BUDGET_NOTIFY_INTERVAL_MINUTES,
+    }
+
+
 def describe_error(exc: BaseException) -> str:
     """A sentence a person can act on, naming the server, never a password."""
     server = f"{settings.EMAIL_HOST}:{settings.EMAIL_PORT}"
