@@ -12,6 +12,7 @@ NAV = [
     ("import_page", "Import", False),
     ("insights", "Insights", False),
     ("notification_list", "Notifications", False),
+    ("settings", "Settings", False),
 ]
 
 

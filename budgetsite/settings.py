@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "budgets",
     "insights",
     "notifications",
+    "backups",
     "investments",
 ]
 
@@ -179,6 +180,14 @@ BUDGET_RETRAIN_EVERY = _env("BUDGET_RETRAIN_EVERY", 50, cast=int)
 BUDGET_TRANSFER_WINDOW_DAYS = _env("BUDGET_TRANSFER_WINDOW_DAYS", 4, cast=int)
 BUDGET_MODELS_DIR = BUDGET_HOME / "models"
 BUDGET_RUN_SCHEDULER = _env("BUDGET_RUN_SCHEDULER", True, cast=bool)
+# Backups (`manage.py backup`, daily in the scheduler): where they go and how many are kept
+# (the newest of each of the last N days and of each of the last M months).
+BUDGET_BACKUP_DIR = Path(_env("BUDGET_BACKUP_DIR", str(BUDGET_HOME / "backups")))
+BUDGET_BACKUP_KEEP_DAILY = _env("BUDGET_BACKUP_KEEP_DAILY", 7, cast=int)
+BUDGET_BACKUP_KEEP_MONTHLY = _env("BUDGET_BACKUP_KEEP_MONTHLY", 12, cast=int)
+BUDGET_BACKUP_HOUR = _env("BUDGET_BACKUP_HOUR", 3, cast=int)
+# Folder of pg_dump / pg_restore / psql for PostgreSQL backups (default: found on PATH).
+BUDGET_PG_BIN = _env("BUDGET_PG_BIN", "")
 
 APSCHEDULER_DATETIME_FORMAT = "N j, Y, f:s a"
 APSCHEDULER_RUN_NOW_TIMEOUT = 25

@@ -18,4 +18,5 @@ urlpatterns = [
     path("", include("insights.urls")),
     path("", include("accounts.urls")),
     path("", include("notifications.urls")),
+    path("", include("backups.urls")),
 ]
