@@ -47,6 +47,11 @@ def _line(number: int | None, t: Transaction) -> dict:
     }
 
 
+def describe(t: Transaction) -> str:
+    """`Safeway $54.23 on 2026-10-03`: how answers and the page name a transaction."""
+    return f"{t.merchant_name or t.description} {_money(t.amount)} on {t.date:%Y-%m-%d}"
+
+
 def example_category(rows: Sequence[Transaction]) -> str:
     """A category name to show in "reply with a category, e.g. ...": the first
     prediction, so the example is one the person might really send."""

@@ -27,7 +27,6 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from budgetsite.templatetags.money import format_money
 from notifications import compose
 from notifications.mailparse import Reply, answer_lines, parse_reply
 from notifications.matching import CategoryMatcher, Choice, split_line_number
@@ -213,10 +212,6 @@ def _apply(reply: Reply, rows: list[NotificationLog], matcher: CategoryMatcher,
     return problems, confirmed
 
 
-def _describe(t: Transaction) -> str:
-    return f"{t.merchant_name or t.description} {format_money(t.amount)} on {t.date:%Y-%m-%d}"
-
-
 def _answer(row: NotificationLog, choice: Choice, reply: Reply, user, *,
             line: int | None = None) -> tuple[list[dict], int]:
     t = Transaction.objects.select_related("category", "predicted_category").get(pk=row.transaction_id)
@@ -224,18 +219,19 @@ def _answer(row: NotificationLog, choice: Choice, reply: Reply, user, *,
     category = None
     if t.status in CONFIRMED_STATUSES:
         name = t.category.display_name if t.category else "uncategorized"
-        problem = (f"{_describe(t)} is already confirmed as {name}; your reply changed nothing. "
+        problem = (f"{compose.describe(t)} is already confirmed as {name}; your reply changed nothing. "
                    "Change it on the Transactions page if it is wrong.")
     elif choice.kind == "accept":
         category = t.predicted_category
         if category is None:
-            problem = f"{_describe(t)} has no prediction to accept: reply with a category."
+            problem = f"{compose.describe(t)} has no prediction to accept: reply with a category."
     elif choice.kind == "category":
         category = choice.category
     elif choice.kind == "ambiguous":
-        problem = f"“{choice.text[:80]}” could mean more than one category, so {_describe(t)} is unchanged."
+        problem = (f"“{choice.text[:80]}” could mean more than one category, "
+                   f"so {compose.describe(t)} is unchanged.")
     else:
-        problem = f"“{choice.text[:80]}” is not a category I know, so {_describe(t)} is unchanged."
+        problem = f"“{choice.text[:80]}” is not a category I know, so {compose.describe(t)} is unchanged."
     if problem:
         NotificationLog.objects.filter(pk=row.pk).update(reply_note=problem[:300])
         closest = [c.display_name for c in choice.closest] if t.status not in CONFIRMED_STATUSES else []

@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import trigger_client_event
 
+from notifications.compose import describe
 from notifications.models import NotificationLog
 from notifications.notify import MailError, mail_settings, notify, resend, send_test_mail
 from notifications.replies import ImapError, check_replies
@@ -61,7 +62,7 @@ def notification_resend(request: HttpRequest, pk: int) -> HttpResponse:
         resend(row.pk)
     except MailError as exc:
         return _page(request, outcome=str(exc), level="error")
-    return _page(request, outcome=f"Sent the mail about {row.transaction} again.")
+    return _page(request, outcome=f"Sent the mail about {describe(row.transaction)} again.")
 
 
 @login_required
