@@ -6,9 +6,10 @@ display_message. One client is built per process from settings
 (`PLAID_CLIENT_ID`, `PLAID_SECRET`, `PLAID_ENV`, `PLAID_API_HOST`) and every
 call has a timeout (`PLAID_TIMEOUT_SECONDS`): the client's default has none.
 
-`/transactions/sync` is read as raw JSON (`_preload_content=False`): the
-client's typed models decode about 170 transactions/s, raw JSON about 50x
-more, so the few fields the app uses are validated here instead.
+`/transactions/sync` and the two investments endpoints are read as raw JSON
+(`_preload_content=False`): the client's typed models decode about 170
+transactions/s, raw JSON about 50x more, so the few fields the app uses are
+validated here instead.
 Access tokens are passed in and never logged, stored or put in a message.
 """
 
@@ -36,6 +37,11 @@ from plaid.api import plaid_api
 from plaid.model.accounts_balance_get_request import AccountsBalanceGetRequest
 from plaid.model.accounts_get_request import AccountsGetRequest
 from plaid.model.country_code import CountryCode
+from plaid.model.investments_holdings_get_request import InvestmentsHoldingsGetRequest
+from plaid.model.investments_transactions_get_request import InvestmentsTransactionsGetRequest
+from plaid.model.investments_transactions_get_request_options import (
+    InvestmentsTransactionsGetRequestOptions,
+)
 from plaid.model.item_public_token_exchange_request import ItemPublicTokenExchangeRequest
 from plaid.model.link_token_create_request import LinkTokenCreateRequest
 from plaid.model.link_token_create_request_update import LinkTokenCreateRequestUpdate
@@ -50,6 +56,7 @@ from plaid.model.webhook_verification_key_get_request import WebhookVerification
 
 HOSTS = {"sandbox": plaid.Environment.Sandbox, "production": plaid.Environment.Production}
 SYNC_PAGE_SIZE = 500
+INVESTMENT_PAGE_SIZE = 500
 CONNECT_TIMEOUT = 10.0
 WEBHOOK_MAX_AGE = datetime.timedelta(minutes=5)
 CENT = Decimal("0.01")
@@ -138,6 +145,7 @@ class ItemAccounts:
     institution_id: str
     institution_name: str
     accounts: list[PlaidAccount]
+    products: tuple[str, ...] = ()  # billed and requested products, e.g. ("investments", "transactions")
 
 
 @dataclass(frozen=True, slots=True)
@@ -300,9 +308,11 @@ def get_balances(access_token: str) -> ItemAccounts:
 def _item_accounts(response, what: str) -> ItemAccounts:
     try:
         item = response.item
+        products = [*(item.get("billed_products") or []), *(item.get("products") or [])]
         return ItemAccounts(
             item_id=item.item_id, institution_id=_text(item.get("institution_id")),
             institution_name=_text(item.get("institution_name")),
+            products=tuple(sorted({_text(p) for p in products})),
             accounts=[
                 PlaidAccount(
                     account_id=a.account_id, name=a.name, official_name=_text(a.official_name),
@@ -363,6 +373,161 @@ def _transaction(data: dict) -> PlaidTransaction:
         merchant_name=str(data.get("merchant_name") or ""),
         pending=data["pending"],
         pending_transaction_id=data.get("pending_transaction_id") or None,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class PlaidSecurity:
+    """A security as Plaid describes it; only `security_id` is always there."""
+
+    security_id: str
+    name: str
+    ticker: str
+    type: str
+    cusip: str
+    isin: str
+    currency: str
+    close_price: Decimal | None
+    close_price_as_of: datetime.date | None
+
+
+@dataclass(frozen=True, slots=True)
+class PlaidHolding:
+    """A position; `cost_basis` is the total paid (None: the institution does not say)."""
+
+    account_id: str
+    security_id: str
+    quantity: Decimal
+    institution_price: Decimal
+    institution_price_as_of: datetime.date | None
+    cost_basis: Decimal | None
+
+
+@dataclass(frozen=True, slots=True)
+class PlaidInvestmentTransaction:
+    """Investment activity; `amount > 0` is cash out of the account (Plaid's convention and ours)."""
+
+    investment_transaction_id: str
+    account_id: str
+    security_id: str | None
+    date: datetime.date
+    name: str
+    quantity: Decimal
+    amount: Decimal
+    price: Decimal | None
+    fees: Decimal
+    type: str
+    subtype: str
+
+
+@dataclass(frozen=True)
+class Holdings:
+    """`/investments/holdings/get`: every position of the item and the securities they name."""
+
+    holdings: list[PlaidHolding]
+    securities: list[PlaidSecurity]
+
+
+@dataclass(frozen=True)
+class InvestmentActivity:
+    """Every page of `/investments/transactions/get` for a date range."""
+
+    transactions: list[PlaidInvestmentTransaction]
+    securities: list[PlaidSecurity]
+
+
+def _raw(method: str, request, what: str) -> dict:
+    response = _call(method, request, raw=True)
+    try:
+        body = json.loads(response.data, parse_float=Decimal)
+    except ValueError as exc:
+        raise _unreadable(what) from exc
+    finally:
+        response.release_conn()
+    if not isinstance(body, dict):
+        raise _unreadable(what)
+    return body
+
+
+def _number(value) -> Decimal:
+    if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
+        raise TypeError(f"not a number: {value!r}")
+    return Decimal(value)
+
+
+def _date_or_none(value) -> datetime.date | None:
+    return datetime.date.fromisoformat(value[:10]) if isinstance(value, str) and value else None
+
+
+def _security(data: dict) -> PlaidSecurity:
+    close = data.get("close_price")
+    return PlaidSecurity(
+        security_id=_required_str(data, "security_id"), name=str(data.get("name") or ""),
+        ticker=str(data.get("ticker_symbol") or ""), type=str(data.get("type") or ""),
+        cusip=str(data.get("cusip") or ""), isin=str(data.get("isin") or ""),
+        currency=str(data.get("iso_currency_code") or "USD"),
+        close_price=None if close is None else _number(close),
+        close_price_as_of=_date_or_none(data.get("close_price_as_of")),
+    )
+
+
+def get_holdings(access_token: str) -> Holdings:
+    """The item's investment positions and securities, read as raw JSON."""
+    body = _raw("investments_holdings_get", InvestmentsHoldingsGetRequest(access_token=access_token),
+                "/investments/holdings/get")
+    try:
+        return Holdings(
+            holdings=[PlaidHolding(
+                account_id=_required_str(h, "account_id"), security_id=_required_str(h, "security_id"),
+                quantity=_number(h["quantity"]), institution_price=_number(h["institution_price"]),
+                institution_price_as_of=_date_or_none(h.get("institution_price_as_of")),
+                cost_basis=_money(h.get("cost_basis")),
+            ) for h in body["holdings"]],
+            securities=[_security(s) for s in body["securities"]],
+        )
+    except (KeyError, TypeError, ValueError, ArithmeticError) as exc:
+        raise _unreadable("/investments/holdings/get") from exc
+
+
+def get_investment_transactions(access_token: str, *, start: datetime.date,
+                                end: datetime.date) -> InvestmentActivity:
+    """Every investment transaction from `start` to `end`, paging by offset to the reported total."""
+    what = "/investments/transactions/get"
+    transactions: list[PlaidInvestmentTransaction] = []
+    securities: dict[str, PlaidSecurity] = {}
+    while True:
+        options = InvestmentsTransactionsGetRequestOptions(count=INVESTMENT_PAGE_SIZE,
+                                                           offset=len(transactions))
+        body = _raw("investments_transactions_get", InvestmentsTransactionsGetRequest(
+            access_token=access_token, start_date=start, end_date=end, options=options), what)
+        try:
+            total = body["total_investment_transactions"]
+            page = [_investment_transaction(t) for t in body["investment_transactions"]]
+            for security in body.get("securities") or []:
+                parsed = _security(security)
+                securities[parsed.security_id] = parsed
+            if isinstance(total, bool) or not isinstance(total, int):
+                raise TypeError("total_investment_transactions is not an integer")
+        except (KeyError, TypeError, ValueError, ArithmeticError) as exc:
+            raise _unreadable(what) from exc
+        transactions += page
+        if len(transactions) >= total or not page:
+            return InvestmentActivity(transactions=transactions, securities=list(securities.values()))
+
+
+def _investment_transaction(data: dict) -> PlaidInvestmentTransaction:
+    price, amount = data.get("price"), _money(data["amount"])
+    if amount is None:
+        raise TypeError("amount is required")
+    return PlaidInvestmentTransaction(
+        investment_transaction_id=_required_str(data, "investment_transaction_id"),
+        account_id=_required_str(data, "account_id"),
+        security_id=data.get("security_id") or None,
+        date=datetime.date.fromisoformat(_required_str(data, "date")[:10]),
+        name=str(data.get("name") or "").strip(),
+        quantity=_number(data["quantity"]), amount=amount,
+        price=None if price is None else _number(price), fees=_money(data.get("fees")) or Decimal("0.00"),
+        type=_required_str(data, "type"), subtype=str(data.get("subtype") or ""),
     )
 
 

@@ -20,7 +20,11 @@ synced as a whole, in three steps:
    way the next sync reaches exactly the bank's truth, and because changes
    are upserts keyed by Plaid id, re-applying a page is harmless.
 
-Then balances are refreshed. Every attempt leaves a SyncLog row per account.
+Then balances are refreshed, and for items with the investments product the
+holdings and investment activity are fetched and applied to investments.db
+in one transaction of their own (`investments.plaid_import`): if that fails
+the old holdings stay and the result says so. Every attempt leaves a
+SyncLog row per account.
 """
 
 from __future__ import annotations
@@ -43,6 +47,7 @@ from django.utils import timezone
 from accounts import plaid_gateway as gateway
 from accounts.models import Account, AccountType, ConnectionStatus, SyncLog, SyncStatus, SyncTrigger
 from accounts.plaid_gateway import PlaidError
+from investments.plaid_import import activity_start, apply_plaid_investments, wants_investments
 from notifications.notify import notify_after_commit
 from transactions.importers.base import ImportRow
 from transactions.plaid_changes import apply_plaid_update
@@ -80,6 +85,7 @@ class ItemSyncResult:
     duration: float = 0.0
     message: str = ""
     balances_updated: bool = False
+    investments: str = ""  # what the investments step did, when it ran and succeeded
 
     @property
     def changed(self) -> bool:
@@ -95,6 +101,7 @@ class ItemSyncResult:
         if self.skipped:
             text += f", {self.skipped} skipped"
         text += ", balances updated" if self.balances_updated else ""
+        text += f", {self.investments}" if self.investments else ""
         text += f" in {self.duration:.1f} s"
         return f"{text}. {self.message}" if self.message else text
 
@@ -258,14 +265,38 @@ def _run(item_id: str, accounts: list[Account], claim: str, result: ItemSyncResu
     result.modified = sum(applied.modified.values())
     result.removed = sum(applied.removed.values())
     result.skipped += applied.skipped
+    products = None
     try:
-        _store_balances(accounts, _retrying(lambda: gateway.get_balances(access_token)))
-        result.balances_updated = True
+        item = _retrying(lambda: gateway.get_balances(access_token))
+        _store_balances(accounts, item)
+        result.balances_updated, products = True, item.products
     except PlaidError as exc:
         result.message = f"Transactions are up to date but balances were not updated: {exc}"
         Account.objects.of_item(item_id).update(last_sync_error=result.message)
+    if wants_investments(accounts, products):
+        _sync_investments(item_id, access_token, accounts, result)
     return {pk: (applied.added[pk], applied.modified[pk], applied.removed[pk])
             for pk in {a.pk for a in accounts}}
+
+
+def _sync_investments(item_id: str, access_token: str, accounts: list[Account],
+                      result: ItemSyncResult) -> None:
+    """Holdings and investment activity, applied all or nothing; a failure keeps the old
+    holdings, says so in the result, and leaves the bank transactions just saved alone."""
+    today = timezone.localdate()
+    start = activity_start(accounts, today)
+    try:
+        holdings = _retrying(lambda: gateway.get_holdings(access_token))
+        activity = _retrying(
+            lambda: gateway.get_investment_transactions(access_token, start=start, end=today))
+        applied = apply_plaid_investments(accounts=accounts, holdings=holdings, activity=activity,
+                                          today=today)
+    except PlaidError as exc:
+        note = f"Investments were not updated (holdings shown are from the last good sync): {exc}"
+        result.message = f"{result.message} {note}".strip()
+        Account.objects.of_item(item_id).update(last_sync_error=result.message)
+        return
+    result.investments = str(applied)
 
 
 def _rows(update: _Update, accounts: list[Account], result: ItemSyncResult):

@@ -7,7 +7,8 @@ link true:
 * deleting an Account deletes its holdings and investment transactions
   (`post_delete`, connected when the app loads: the accounts app cannot
   know about investments, and every way of deleting an Account, the admin
-  included, goes through the signal);
+  included, goes through the signal). The rows go once the deletion is
+  committed, so a deletion that rolls back leaves the holdings too;
 * `manage.py check --database investments` reports rows whose Account is
   gone anyway (deleted with raw SQL, or a database restored from an older
   backup), and `remove_orphans()` (run by the daily job) deletes them.
@@ -35,8 +36,9 @@ def remove_account_rows(account_ids: list[int]) -> int:
 
 
 @receiver(post_delete, sender=Account, dispatch_uid="investments_account_deleted")
-def _account_deleted(sender, instance: Account, **kwargs) -> None:
-    remove_account_rows([instance.pk])
+def _account_deleted(sender, instance: Account, using: str, **kwargs) -> None:
+    pk = instance.pk
+    transaction.on_commit(lambda: remove_account_rows([pk]), using=using)
 
 
 def orphaned_account_ids() -> set[int]:

@@ -33,6 +33,11 @@ class SecurityType(models.TextChoices):
     OTHER = "other", "Other"
 
 
+# What price providers quote; bonds, options and cash are valued from their institution.
+QUOTABLE_TYPES = (SecurityType.EQUITY, SecurityType.ETF, SecurityType.MUTUAL_FUND, SecurityType.CRYPTO,
+                  SecurityType.OTHER)
+
+
 class Source(models.TextChoices):
     PLAID = "plaid", "Plaid"
     OFX = "ofx", "OFX file"
@@ -69,10 +74,6 @@ class Security(models.Model):
     def __str__(self) -> str:
         return f"{self.ticker} {self.name}" if self.ticker else self.name
 
-    @property
-    def priced(self) -> bool:
-        """Whether providers can quote it: it needs a ticker, and cash is always worth its face."""
-        return bool(self.ticker) and self.security_type != SecurityType.CASH
 
 
 class HoldingQuerySet(models.QuerySet):
@@ -85,15 +86,15 @@ class Holding(models.Model):
 
     `account_id` is an `accounts.Account` pk in the main database (no
     cross-database key). `cost_basis` is the total paid (None: unknown, as in
-    most OFX files); `institution_price` is the price the institution
-    reported with the position, used until a provider has a newer one.
+    most OFX files). The price an institution reports with a position is
+    stored as a Price (source "plaid" or "ofx"), used until a provider has a
+    newer one.
     """
 
     account_id = models.IntegerField(db_index=True)
     security = models.ForeignKey("investments.Security", on_delete=models.PROTECT, related_name="holdings")
     quantity = models.DecimalField(**QUANTITY)
     cost_basis = models.DecimalField(**MONEY, null=True, blank=True)
-    institution_price = models.DecimalField(**QUANTITY, null=True, blank=True)
     as_of = models.DateField()
     source = models.CharField(max_length=10, choices=Source.choices, default=Source.MANUAL)
     updated_at = models.DateTimeField(auto_now=True)
@@ -112,7 +113,8 @@ class Holding(models.Model):
 
 
 class Price(models.Model):
-    """One daily close of one security from one source (a provider, or the institution)."""
+    """One daily close of one security from one source: a provider ("yahoo", "stooq"),
+    the institution ("plaid", "ofx") or a person ("manual")."""
 
     security = models.ForeignKey("investments.Security", on_delete=models.CASCADE, related_name="prices")
     date = models.DateField()

@@ -21,7 +21,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from investments.models import Price, Security
+from investments.models import QUOTABLE_TYPES, Price, Security
 from investments.prices import PriceError, PriceProvider, Quote, providers
 from investments.routers import ALIAS
 
@@ -46,9 +46,9 @@ class FetchResult:
 
 
 def quotable_securities():
-    """Securities someone holds that providers can quote."""
-    return (Security.objects.filter(holdings__isnull=False).exclude(ticker="")
-            .exclude(security_type="cash").distinct().order_by("ticker"))
+    """Securities someone holds that providers can quote (bonds, options and cash they cannot)."""
+    return (Security.objects.filter(holdings__isnull=False, security_type__in=QUOTABLE_TYPES)
+            .exclude(ticker="").distinct().order_by("ticker"))
 
 
 def fetch_prices(*, days: int | None = None, securities=None, today: datetime.date | None = None,

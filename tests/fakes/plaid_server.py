@@ -33,7 +33,8 @@ from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 CLIENT_ID = "fake-client-id"
 SECRET = "fake-secret"
 INSTITUTIONS = {"ins_109508": "First Platypus Bank", "ins_109509": "First Gingham Credit Union"}
-DATA_ENDPOINTS = ("/transactions/sync", "/accounts/get", "/accounts/balance/get")
+DATA_ENDPOINTS = ("/transactions/sync", "/accounts/get", "/accounts/balance/get",
+                  "/investments/holdings/get", "/investments/transactions/get")
 
 _ACCOUNT_SHAPES = [
     ("Plaid Checking", "0000", "depository", "checking", 100.0, 110.0, None),
@@ -58,11 +59,13 @@ class FakeAccount:
     limit: float | None
 
     def as_json(self) -> dict:
+        balances = {"available": self.available, "current": self.current, "limit": self.limit,
+                    "iso_currency_code": "USD", "unofficial_currency_code": None}
+        if self.type == "investment":  # InvestmentAccount requires it (see the Plaid reference)
+            balances["margin_loan_amount"] = None
         return {
             "account_id": self.account_id, "name": self.name, "official_name": None,
-            "mask": self.mask, "type": self.type, "subtype": self.subtype,
-            "balances": {"available": self.available, "current": self.current, "limit": self.limit,
-                         "iso_currency_code": "USD", "unofficial_currency_code": None},
+            "mask": self.mask, "type": self.type, "subtype": self.subtype, "balances": balances,
         }
 
 
@@ -76,6 +79,10 @@ class FakeItem:
     accounts: list[FakeAccount]
     log: list[tuple[str, dict]] = field(default_factory=list)
     error: str | None = None
+    products: list[str] = field(default_factory=lambda: ["transactions"])
+    securities: dict[str, dict] = field(default_factory=dict)
+    holdings: list[dict] = field(default_factory=list)
+    investment_transactions: list[dict] = field(default_factory=list)
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
     _lock: threading.RLock = field(default_factory=threading.RLock)
 
@@ -92,6 +99,53 @@ class FakeItem:
                               50.0, 50.0, None)
         self.accounts.append(account)
         return account
+
+    # -- investments -----------------------------------------------------------
+    def add_investment_account(self, name: str = "Plaid Brokerage", mask: str = "5555") -> int:
+        """An investment account (and the investments product); returns its index."""
+        if "investments" not in self.products:
+            self.products.append("investments")
+        self.add_account(name, mask, type="investment", subtype="brokerage")
+        return len(self.accounts) - 1
+
+    def add_security(self, security_id: str, *, ticker: str | None, name: str, type: str = "equity",
+                     close_price: float | None = None, close_price_as_of: str | None = None,
+                     cusip: str | None = None) -> None:
+        """A Security with all 22 keys plaid-python requires (most may be null)."""
+        self.securities[security_id] = {
+            "security_id": security_id, "isin": None, "cusip": cusip, "sedol": None,
+            "institution_security_id": None, "institution_id": None, "proxy_security_id": None,
+            "name": name, "ticker_symbol": ticker, "is_cash_equivalent": type == "cash", "type": type,
+            "close_price": close_price, "close_price_as_of": close_price_as_of, "iso_currency_code": "USD",
+            "unofficial_currency_code": None, "market_identifier_code": None, "sector": None,
+            "industry": None, "cfi_code": None, "figi": None, "option_contract": None, "fixed_income": None,
+        }
+
+    def hold(self, *, account: int, security_id: str, quantity: float, price: float,
+             cost_basis: float | None, as_of: str | None = None) -> None:
+        self.holdings = [h for h in self.holdings if not (
+            h["account_id"] == self.account(account) and h["security_id"] == security_id)]
+        self.holdings.append({
+            "account_id": self.account(account), "security_id": security_id, "quantity": quantity,
+            "institution_price": price, "institution_price_as_of": as_of,
+            "institution_value": round(quantity * price, 2), "cost_basis": cost_basis,
+            "iso_currency_code": "USD", "unofficial_currency_code": None,
+        })
+
+    def add_investment_transaction(self, *, account: int, security_id: str | None, date: str, type: str,
+                                   subtype: str, quantity: float, amount: float, price: float,
+                                   name: str, fees: float | None = 0.0) -> str:
+        txn_id = f"{self.item_id}-inv-{next(self._ids)}"
+        self.investment_transactions.append({
+            "investment_transaction_id": txn_id, "account_id": self.account(account),
+            "security_id": security_id, "date": date, "name": name, "quantity": quantity,
+            "amount": amount, "price": price, "fees": fees, "type": type, "subtype": subtype,
+            "iso_currency_code": "USD", "unofficial_currency_code": None,
+        })
+        return txn_id
+
+    def investment_accounts(self) -> list[dict]:
+        return [a.as_json() for a in self.accounts if a.type == "investment"]
 
     def add(self, *, account: int = 0, amount: float, date: str, name: str,
             merchant_name: str | None = None, pending: bool = False,
@@ -150,7 +204,7 @@ class FakeItem:
                      "display_message": None}
         return {
             "item_id": self.item_id, "webhook": None, "error": error, "available_products": [],
-            "billed_products": ["transactions"], "consent_expiration_time": None,
+            "billed_products": list(self.products), "consent_expiration_time": None,
             "update_type": "background", "institution_id": self.institution_id,
             "institution_name": self.institution_name,
         }
@@ -390,6 +444,34 @@ class FakePlaid:
             "next_cursor": f"cur-{end}", "has_more": end < len(item.log), "request_id": "req",
         }
 
+    def _holdings(self, body: dict) -> tuple[int, dict]:
+        item, failure = self._item_for(body)
+        if failure:
+            return failure
+        if "investments" not in item.products:
+            return 400, _error("ITEM_ERROR", "PRODUCTS_NOT_SUPPORTED", "investments is not enabled")
+        return 200, {"accounts": item.investment_accounts(), "holdings": list(item.holdings),
+                     "securities": list(item.securities.values()), "item": item.as_json(),
+                     "request_id": "req"}
+
+    def _investment_transactions(self, body: dict) -> tuple[int, dict]:
+        item, failure = self._item_for(body)
+        if failure:
+            return failure
+        if "investments" not in item.products:
+            return 400, _error("ITEM_ERROR", "PRODUCTS_NOT_SUPPORTED", "investments is not enabled")
+        options = body.get("options") or {}
+        count, offset = int(options.get("count", 100)), int(options.get("offset", 0))
+        start, end = body.get("start_date", ""), body.get("end_date", "")
+        matching = sorted((t for t in item.investment_transactions if start <= t["date"] <= end),
+                          key=lambda t: (t["date"], t["investment_transaction_id"]), reverse=True)
+        page = matching[offset:offset + count]
+        named = {t["security_id"] for t in page if t["security_id"]}
+        return 200, {"item": item.as_json(), "accounts": item.investment_accounts(),
+                     "securities": [s for k, s in item.securities.items() if k in named],
+                     "investment_transactions": page, "total_investment_transactions": len(matching),
+                     "request_id": "req"}
+
     def _verification_key(self, body: dict) -> tuple[int, dict]:
         if body.get("key_id") != self.key_id:
             return 400, _error("INVALID_INPUT", "INVALID_WEBHOOK_VERIFICATION_KEY_ID", "unknown key")
@@ -403,6 +485,8 @@ _ROUTES = {
     "/accounts/get": FakePlaid._accounts,
     "/accounts/balance/get": FakePlaid._accounts,
     "/transactions/sync": FakePlaid._sync,
+    "/investments/holdings/get": FakePlaid._holdings,
+    "/investments/transactions/get": FakePlaid._investment_transactions,
     "/webhook_verification_key/get": FakePlaid._verification_key,
 }
 

@@ -1,0 +1,294 @@
+"""The portfolio's figures: value, day change, gain against cost basis, allocation.
+
+Each holding is valued at its security's latest close from any source (a
+provider, the institution, a person), and its day change is against the
+close of the day before that one; both closes come from one indexed lookup
+per holding (`security, -date`), so ten years of daily prices cost nothing.
+Cash is worth its quantity and is never stale. A close older than
+INVESTMENTS_STALE_MARKET_DAYS market days (Monday to Friday; exchange
+holidays are not known) marks the holding stale: it is still counted, at
+that old price, but the page says so.
+
+Money is rounded to cents per holding, and totals are sums of those cents,
+so the page's rows always add up to its totals. Chart data are strings.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.conf import settings
+from django.db.models import OuterRef, Subquery
+from django.utils import timezone
+
+from accounts.models import Account
+from investments.models import Holding, Price, Security, SecurityType
+
+CENT = Decimal("0.01")
+ZERO = Decimal("0.00")
+HUNDRED = Decimal(100)
+TOP_HOLDINGS = 10
+# Fixed palette so a type keeps its color between visits.
+TYPE_COLORS = {
+    SecurityType.EQUITY: "#1565c0", SecurityType.ETF: "#2e7d32", SecurityType.MUTUAL_FUND: "#6a1b9a",
+    SecurityType.BOND: "#ef6c00", SecurityType.CASH: "#607d8b", SecurityType.OPTION: "#c62828",
+    SecurityType.CRYPTO: "#f9a825", SecurityType.OTHER: "#8d6e63",
+}
+HOLDING_COLORS = ["#1565c0", "#2e7d32", "#6a1b9a", "#ef6c00", "#00838f", "#c62828", "#f9a825",
+                  "#5d4037", "#ad1457", "#283593", "#9e9e9e"]
+
+
+def market_days_between(start: datetime.date, end: datetime.date) -> int:
+    """Weekdays after `start` up to and including `end`."""
+    if end <= start:
+        return 0
+    weeks, rest = divmod((end - start).days, 7)
+    extra = sum(1 for n in range(1, rest + 1) if (start + datetime.timedelta(days=n)).weekday() < 5)
+    return weeks * 5 + extra
+
+
+def percent(part: Decimal, whole: Decimal) -> Decimal | None:
+    return None if not whole else (part * HUNDRED / whole).quantize(Decimal("0.1"))
+
+
+@dataclass
+class Position:
+    """One holding, valued."""
+
+    holding: Holding
+    account: Account
+    price: Decimal | None
+    price_date: datetime.date | None
+    price_source: str
+    previous: Decimal | None
+    today: datetime.date
+
+    @property
+    def security(self) -> Security:
+        return self.holding.security
+
+    @property
+    def is_cash(self) -> bool:
+        return self.security.security_type == SecurityType.CASH
+
+    @property
+    def priced(self) -> bool:
+        return self.is_cash or self.price is not None
+
+    @property
+    def value(self) -> Decimal:
+        if self.is_cash:
+            return self.holding.quantity.quantize(CENT)
+        return (self.holding.quantity * self.price).quantize(CENT) if self.price is not None else ZERO
+
+    @property
+    def day_change(self) -> Decimal:
+        if self.is_cash or self.price is None or self.previous is None:
+            return ZERO
+        return (self.holding.quantity * (self.price - self.previous)).quantize(CENT)
+
+    @property
+    def gain(self) -> Decimal | None:
+        if self.holding.cost_basis is None or not self.priced:
+            return None
+        return self.value - self.holding.cost_basis
+
+    @property
+    def gain_percent(self) -> Decimal | None:
+        return None if self.gain is None else percent(self.gain, self.holding.cost_basis)
+
+    @property
+    def market_days_old(self) -> int | None:
+        return None if self.price_date is None else market_days_between(self.price_date, self.today)
+
+    @property
+    def stale(self) -> bool:
+        """Priced, but with a close older than the setting allows (cash never is)."""
+        if self.is_cash or self.price_date is None:
+            return False
+        return self.market_days_old > settings.INVESTMENTS_STALE_MARKET_DAYS
+
+
+@dataclass
+class Slice:
+    label: str
+    value: Decimal
+    color: str
+    weight: Decimal | None = None
+
+
+@dataclass
+class Portfolio:
+    positions: list[Position]
+    today: datetime.date
+    by_type: list[Slice] = field(default_factory=list)
+    by_holding: list[Slice] = field(default_factory=list)
+
+    @property
+    def value(self) -> Decimal:
+        return sum((p.value for p in self.positions), ZERO)
+
+    @property
+    def day_change(self) -> Decimal:
+        return sum((p.day_change for p in self.positions), ZERO)
+
+    @property
+    def day_change_percent(self) -> Decimal | None:
+        return percent(self.day_change, self.value - self.day_change)
+
+    @property
+    def cost_basis(self) -> Decimal:
+        """Total cost of the holdings whose cost is known (others are left out of the gain)."""
+        return sum((p.holding.cost_basis for p in self.positions if p.gain is not None), ZERO)
+
+    @property
+    def gain(self) -> Decimal:
+        return sum((p.gain for p in self.positions if p.gain is not None), ZERO)
+
+    @property
+    def gain_percent(self) -> Decimal | None:
+        return percent(self.gain, self.cost_basis)
+
+    @property
+    def stale(self) -> list[Position]:
+        return [p for p in self.positions if p.stale]
+
+    @property
+    def unpriced(self) -> list[Position]:
+        return [p for p in self.positions if not p.priced]
+
+    @property
+    def missing_cost(self) -> int:
+        return sum(1 for p in self.positions if p.holding.cost_basis is None)
+
+    def weight(self, position: Position) -> Decimal | None:
+        return percent(position.value, self.value)
+
+    def chart(self, slices: list[Slice], label: str) -> dict:
+        """Doughnut data for static/js/charts.js: amounts as strings, never floats."""
+        return {"type": "doughnut", "labels": [s.label for s in slices],
+                "datasets": [{"label": label, "data": [str(s.value) for s in slices],
+                              "colors": [s.color for s in slices]}]}
+
+    @property
+    def type_chart(self) -> dict:
+        return self.chart(self.by_type, "By type")
+
+    @property
+    def holding_chart(self) -> dict:
+        return self.chart(self.by_holding, "By holding")
+
+
+def _with_closes(holdings):
+    """Holdings annotated with their security's latest close, its date and source, and the
+    close of the day before (correlated subqueries over the (security, -date) index)."""
+    latest = Price.objects.filter(security=OuterRef("security")).order_by("-date", "-pk")
+    before = Price.objects.filter(security=OuterRef("security"), date__lt=OuterRef("price_date")) \
+        .order_by("-date", "-pk")
+    return holdings.annotate(
+        price=Subquery(latest.values("close")[:1]),
+        price_date=Subquery(latest.values("date")[:1]),
+        price_source=Subquery(latest.values("source")[:1]),
+    ).annotate(previous=Subquery(before.values("close")[:1]))
+
+
+def build_portfolio(*, today: datetime.date | None = None, account_ids=None) -> Portfolio:
+    """Every holding of an Account that exists (see `consistency`), valued."""
+    today = today or timezone.localdate()
+    accounts = Account.objects.in_bulk(list(account_ids) if account_ids is not None else None)
+    holdings = Holding.objects.of_accounts(accounts).exclude(quantity=0).select_related("security")
+    positions = [
+        Position(holding=h, account=accounts[h.account_id], price=h.price, price_date=h.price_date,
+                 price_source=h.price_source or "", previous=h.previous, today=today)
+        for h in _with_closes(holdings)
+    ]
+    positions.sort(key=lambda p: (-p.value, p.security.ticker or p.security.name))
+    portfolio = Portfolio(positions=positions, today=today)
+    portfolio.by_type = _by_type(portfolio)
+    portfolio.by_holding = _by_holding(portfolio)
+    return portfolio
+
+
+def _by_type(portfolio: Portfolio) -> list[Slice]:
+    sums: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    for p in portfolio.positions:
+        sums[p.security.security_type] += p.value
+    slices = [Slice(SecurityType(kind).label, value, TYPE_COLORS[kind], percent(value, portfolio.value))
+              for kind, value in sums.items() if value]
+    return sorted(slices, key=lambda s: -s.value)
+
+
+def _by_holding(portfolio: Portfolio) -> list[Slice]:
+    """One slice per security (summed across accounts), the largest ten, then "Other"."""
+    sums: dict[Security, Decimal] = defaultdict(lambda: ZERO)
+    for p in portfolio.positions:
+        sums[p.security] += p.value
+    ranked = sorted(((s, v) for s, v in sums.items() if v), key=lambda sv: -sv[1])
+    slices = [Slice(s.ticker or s.name, v, HOLDING_COLORS[i], percent(v, portfolio.value))
+              for i, (s, v) in enumerate(ranked[:TOP_HOLDINGS])]
+    rest = sum((v for _, v in ranked[TOP_HOLDINGS:]), ZERO)
+    if rest:
+        slices.append(Slice("Other", rest, HOLDING_COLORS[-1], percent(rest, portfolio.value)))
+    return slices
+
+
+def value_on(days: list[datetime.date], *, lookback: int = 10) -> dict[datetime.date, Decimal]:
+    """The value of today's holdings at each day's latest close.
+
+    Quantities are today's: the history line shows how prices moved what is
+    held now, not past trades. One query reads the closes of the `lookback`
+    days before each day; securities without a close there (stale ones) get a
+    second query, reaching back up to a year.
+    """
+    holdings = list(Holding.objects.of_accounts(Account.objects.values_list("pk", flat=True))
+                    .exclude(quantity=0).select_related("security"))
+    if not days or not holdings:
+        return dict.fromkeys(days, ZERO)
+    securities = {h.security_id for h in holdings if h.security.security_type != SecurityType.CASH}
+    wanted = {d - datetime.timedelta(days=n) for d in days for n in range(lookback)}
+    closes: dict[int, dict[datetime.date, Decimal]] = defaultdict(dict)
+    _read_closes(closes, Price.objects.filter(security__in=securities, date__in=wanted))
+    missing = {s for s in securities if any(_close_on(closes[s], d, lookback) is None for d in days)}
+    if missing:
+        _read_closes(closes, Price.objects.filter(
+            security__in=missing, date__lte=max(days), date__gte=min(days) - datetime.timedelta(days=365)))
+    result = {}
+    for day in days:
+        total = ZERO
+        for h in holdings:
+            if h.security.security_type == SecurityType.CASH:
+                total += h.quantity.quantize(CENT)
+            elif (close := _close_on(closes[h.security_id], day,
+                                     None if h.security_id in missing else lookback)) is not None:
+                total += (h.quantity * close).quantize(CENT)
+        result[day] = total
+    return result
+
+
+def _read_closes(closes: dict, prices) -> None:
+    for security_id, day, close in prices.order_by("date", "pk").values_list("security_id", "date", "close"):
+        closes[security_id][day] = close
+
+
+def _close_on(series: dict[datetime.date, Decimal], day: datetime.date, reach: int | None) -> Decimal | None:
+    """The close on `day` or the latest before it (at most `reach` days back, if given)."""
+    if reach is not None:
+        days = (day - datetime.timedelta(days=n) for n in range(reach))
+        return next((series[d] for d in days if d in series), None)
+    earlier = [d for d in series if d <= day]
+    return series[max(earlier)] if earlier else None
+
+
+def price_history(security: Security) -> dict:
+    """Line-chart data of every close of `security` (one per day, newest source wins)."""
+    by_day: dict[datetime.date, Decimal] = {}
+    for day, close in Price.objects.filter(security=security).order_by("date", "pk") \
+            .values_list("date", "close"):
+        by_day[day] = close
+    return {"labels": [d.isoformat() for d in by_day],
+            "datasets": [{"label": security.ticker or security.name,
+                          "data": [format(c.normalize(), "f") for c in by_day.values()],
+                          "colors": ["#1565c0"]}]}
