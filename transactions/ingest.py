@@ -32,7 +32,7 @@ from django.utils import timezone
 from rapidfuzz import fuzz
 
 from categories.engine import learning
-from categories.engine.merchants import clean_merchant, merchant_key
+from categories.engine.merchants import clean_merchant_and_key
 from categories.engine.pipeline import categorize
 from categories.engine.rules import RuleSet
 from categories.engine.training import current_model
@@ -87,9 +87,16 @@ class _DryRun(Exception):
 
 def fingerprint(account_id: int, date: datetime.date, amount: Decimal, description: str,
                 occurrence: int) -> str:
-    normalized = " ".join(description.lower().split())
-    text = f"{account_id}|{date.isoformat()}|{amount:.2f}|{normalized}|{occurrence}"
-    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+    return _fingerprint(account_id, _same_row(date, amount, description), occurrence)
+
+
+def _same_row(date: datetime.date, amount: Decimal, description: str) -> str:
+    """What two rows share when they are the same purchase: date, amount, normalized text."""
+    return f"{date.isoformat()}|{amount:.2f}|{' '.join(description.lower().split())}"
+
+
+def _fingerprint(account_id: int, same_row: str, occurrence: int) -> str:
+    return hashlib.blake2b(f"{account_id}|{same_row}|{occurrence}".encode(), digest_size=16).hexdigest()
 
 
 def ingest(
@@ -146,10 +153,9 @@ def _ingest_chunks(rows, account, source, batch, result, categories, progress, m
         candidates = []
         for row in chunk:
             amount = _valid_amount(row)
-            key = hashlib.blake2b(
-                f"{row.date}|{amount}|{' '.join(row.description.lower().split())}".encode(),
-                digest_size=8,
-            ).digest()
+            same_row = _same_row(row.date, amount, row.description)
+            # An 8-byte digest, not the text: a million-row file keeps its counts small.
+            key = hashlib.blake2b(same_row.encode(), digest_size=8).digest()
             occurrence = occurrences.get(key, 0)
             occurrences[key] = occurrence + 1
             external = (row.external_id or "").strip() or None
@@ -158,10 +164,7 @@ def _ingest_chunks(rows, account, source, batch, result, categories, progress, m
                     result.duplicates += 1
                     continue
                 seen_external.add(external)
-            candidates.append(
-                (row, amount, external, fingerprint(account.pk, row.date, amount, row.description,
-                                                    occurrence))
-            )
+            candidates.append((row, amount, external, _fingerprint(account.pk, same_row, occurrence)))
         if manual:
             new = _unique_fingerprints(candidates, account)
         else:
@@ -184,18 +187,19 @@ def _ingest_chunks(rows, account, source, batch, result, categories, progress, m
 
 
 def _valid_amount(row: ImportRow) -> Decimal:
-    where = {"line": row.line or None}
+    def bad(message: str, column: str) -> ImportFileError:
+        return ImportFileError(message, column=column, line=row.line or None)
+
     if not isinstance(row.date, datetime.date):
-        raise ImportFileError("the date is missing or not a date", column="date", **where)
+        raise bad("the date is missing or not a date", "date")
     try:
         amount = Decimal(row.amount).quantize(CENT)
     except (InvalidOperation, TypeError, ValueError) as exc:
-        raise ImportFileError(f"the amount {row.amount!r} is not a number", column="amount",
-                              **where) from exc
+        raise bad(f"the amount {row.amount!r} is not a number", "amount") from exc
     if not amount.is_finite() or abs(amount) > MAX_AMOUNT:
-        raise ImportFileError(f"the amount {row.amount} is out of range", column="amount", **where)
+        raise bad(f"the amount {row.amount} is out of range", "amount")
     if not (row.description or "").strip():
-        raise ImportFileError("the description is empty", column="description", **where)
+        raise bad("the description is empty", "description")
     return amount
 
 
@@ -296,11 +300,10 @@ class _NewRow:
 
     @classmethod
     def of(cls, row: ImportRow, amount, external, fp, account, source, batch_id, now) -> _NewRow:
-        merchant = row.merchant_name or ""
+        name, key = clean_merchant_and_key(row.description, row.merchant_name or "")
         return cls(
             account_id=account.pk, date=row.date, description=row.description.strip(),
-            merchant_name=clean_merchant(row.description, merchant),
-            merchant_key=merchant_key(row.description, merchant), amount=amount, source=source,
+            merchant_name=name, merchant_key=key, amount=amount, source=source,
             is_pending=bool(row.is_pending), external_id=external,
             plaid_transaction_id=external if source == Source.PLAID else None, fingerprint=fp,
             import_batch_id=batch_id, created_at=now,

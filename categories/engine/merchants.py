@@ -674,6 +674,11 @@ def clean_merchant(raw_description: str, merchant_name: str = "") -> str:
     return _clean(raw_description or "", merchant_name or "")[0]
 
 
+def clean_merchant_and_key(raw_description: str, merchant_name: str = "") -> tuple[str, str]:
+    """Both at once, for imports that need both for every row."""
+    return _clean(raw_description or "", merchant_name or "")
+
+
 def merchant_key(raw_description: str, merchant_name: str = "") -> str:
     """Stable lookup key: the same merchant gives the same key across banks and visits."""
     return _clean(raw_description or "", merchant_name or "")[1]

@@ -15,7 +15,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 
-from accounts.models import AccountType
+from accounts.models import Account, AccountType
 from categories.models import Category
 from transactions.models import RejectedTransferPair, Status, Tier, Transaction
 
@@ -58,9 +58,12 @@ def pair_transfers(account, new_rows: Sequence) -> int:
     high = max(r.date for r in candidates) + window
     wanted = {-r.amount for r in candidates}
     pool: dict = {}
+    # Naming the other accounts lets the (account, date) index skip this
+    # account's own rows, which are most of the window during an import.
+    others = list(Account.objects.exclude(pk=account.pk).values_list("pk", flat=True))
     for row in (
-        Transaction.objects.filter(date__range=(low, high), transfer_pair__isnull=True)
-        .exclude(account_id=account.pk)
+        Transaction.objects.filter(account_id__in=others, date__range=(low, high),
+                                   transfer_pair__isnull=True)
         .filter(Q(status=Status.PENDING_REVIEW) | Q(category_id__in=transfer_category_ids()))
         .values_list("id", "date", "amount", "account__account_type", "status")
     ):
