@@ -117,7 +117,7 @@ _SQLITE_OPTIONS = {
     # failing with "database is locked" on lock upgrade.
     "init_command": (
         "PRAGMA journal_mode=WAL;PRAGMA foreign_keys=ON;"
-        "PRAGMA busy_timeout=30000;PRAGMA synchronous=NORMAL;"
+        "PRAGMA busy_timeout=30000;PRAGMA synchronous=NORMAL;PRAGMA cache_size=-32768;"
     ),
     "timeout": 30,
     "transaction_mode": "IMMEDIATE",
