@@ -17,7 +17,7 @@ from tests.fakes.mail import OWNER_ADDRESS, free_port
 from transactions.models import Source, Status, Tier
 from transactions.tests.factories import TransactionFactory
 
-pytest_plugins = ["tests.fakes.mail"]
+pytest_plugins = ["tests.fakes.mail_fixtures"]
 
 
 def _pending(seeded, description="SAFEWAY #1234", amount="54.23", day=3, **extra):

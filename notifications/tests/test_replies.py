@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
-from email.message import EmailMessage
 
 import pytest
 from django.core.management import call_command
@@ -19,11 +18,11 @@ from django.core.management.base import CommandError
 from categories.models import Category, MerchantMapping
 from notifications.models import NotificationLog
 from notifications.notify import notify
-from tests.fakes.mail import OWNER_ADDRESS
+from tests.fakes.mail import OWNER_ADDRESS, reply_to
 from transactions.models import Status, Tier, Transaction
 from transactions.tests.factories import TransactionFactory
 
-pytest_plugins = ["tests.fakes.mail"]
+pytest_plugins = ["tests.fakes.mail_fixtures"]
 pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("imap")]
 
 
@@ -40,23 +39,6 @@ def _pending(description="SAFEWAY #1234", merchant="Safeway", key="safeway", amo
 def _notified(smtp_server, *transactions):
     notify()
     return smtp_server.messages[-1]
-
-
-def _reply(original, text: str, *, sender: str = OWNER_ADDRESS, html: str | None = None,
-           number: int = 1, **headers) -> EmailMessage:
-    reply = EmailMessage()
-    reply["From"] = f"Owner <{sender}>"
-    reply["To"] = original["From"]
-    reply["Subject"] = f"Re: {original['Subject']}"
-    reply["Message-ID"] = f"<reply-{number}@example.com>"
-    reply["In-Reply-To"] = original["Message-ID"]
-    reply["References"] = original["Message-ID"]
-    for name, value in headers.items():
-        reply[name.replace("_", "-")] = value
-    reply.set_content(text)
-    if html:
-        reply.add_alternative(html, subtype="html")
-    return reply
 
 
 def _check() -> str:
@@ -80,7 +62,7 @@ def _seen(imap_server) -> list[bool]:
 def test_plain_reply_confirms_and_teaches_the_merchant(seeded, smtp_server, imap_server):
     txn = _pending()
     original = _notified(smtp_server, txn)
-    imap_server.append(_reply(original, "Restaurants"))
+    imap_server.append(reply_to(original, "Restaurants"))
 
     out = _check()
 
@@ -99,7 +81,7 @@ def test_plain_reply_confirms_and_teaches_the_merchant(seeded, smtp_server, imap
 @pytest.mark.parametrize("word", ["OK", "yes", "Ok, thanks!"])
 def test_ok_or_yes_accepts_the_prediction(seeded, smtp_server, imap_server, word):
     txn = _pending()
-    imap_server.append(_reply(_notified(smtp_server, txn), word))
+    imap_server.append(reply_to(_notified(smtp_server, txn), word))
     (category, confirmations, overrides), = _mapping()
 
     _check()
@@ -117,7 +99,7 @@ def test_quoted_text_and_signature_are_ignored(seeded, smtp_server, imap_server)
             "> A transaction needs a category.\n> Prediction: Groceries\n")
     html = ("<div>coffee shops.</div><div>--<br>Jane</div>"
             "<blockquote>Prediction: Groceries</blockquote>")
-    imap_server.append(_reply(original, text, html=html))
+    imap_server.append(reply_to(original, text, html=html))
 
     _check()
 
@@ -127,7 +109,7 @@ def test_quoted_text_and_signature_are_ignored(seeded, smtp_server, imap_server)
 
 def test_misspelled_category_is_matched_fuzzily(seeded, smtp_server, imap_server):
     txn = _pending()
-    imap_server.append(_reply(_notified(smtp_server, txn), "Resturants"))
+    imap_server.append(reply_to(_notified(smtp_server, txn), "Resturants"))
 
     _check()
 
@@ -140,7 +122,7 @@ def test_ambiguous_reply_changes_nothing_and_answers_with_the_closest(seeded, sm
     txn = _pending()
     original = _notified(smtp_server, txn)
     mapping_before = _mapping()
-    imap_server.append(_reply(original, "gas"))
+    imap_server.append(reply_to(original, "gas"))
 
     out = _check()
 
@@ -165,7 +147,7 @@ def test_ambiguous_reply_changes_nothing_and_answers_with_the_closest(seeded, sm
 
 def test_unknown_word_answers_with_suggestions(seeded, smtp_server, imap_server):
     txn = _pending()
-    imap_server.append(_reply(_notified(smtp_server, txn), "zzzz qqq"))
+    imap_server.append(reply_to(_notified(smtp_server, txn), "zzzz qqq"))
 
     _check()
 
@@ -177,7 +159,7 @@ def test_unknown_word_answers_with_suggestions(seeded, smtp_server, imap_server)
 
 def test_reply_from_a_stranger_is_ignored(seeded, smtp_server, imap_server):
     txn = _pending()
-    imap_server.append(_reply(_notified(smtp_server, txn), "Restaurants", sender="mallory@evil.test"))
+    imap_server.append(reply_to(_notified(smtp_server, txn), "Restaurants", sender="mallory@evil.test"))
 
     out = _check()
 
@@ -191,7 +173,7 @@ def test_reply_from_a_stranger_is_ignored(seeded, smtp_server, imap_server):
 
 def test_auto_reply_is_ignored(seeded, smtp_server, imap_server):
     txn = _pending()
-    imap_server.append(_reply(_notified(smtp_server, txn), "I am out of office",
+    imap_server.append(reply_to(_notified(smtp_server, txn), "I am out of office",
                               Auto_Submitted="auto-replied"))
 
     _check()
@@ -206,7 +188,7 @@ def test_reply_to_a_confirmed_transaction_changes_nothing_and_says_so(seeded, sm
     groceries = Category.objects.get(short_desc="groceries")
     Transaction.objects.filter(pk=txn.pk).update(status=Status.CONFIRMED, category=groceries)
     mapping_before = _mapping()
-    imap_server.append(_reply(original, "Restaurants"))
+    imap_server.append(reply_to(original, "Restaurants"))
 
     _check()
 
@@ -222,7 +204,7 @@ def test_reply_to_a_confirmed_transaction_changes_nothing_and_says_so(seeded, sm
 def test_mail_that_answers_none_of_ours_stays_unread(seeded, smtp_server, imap_server):
     txn = _pending()
     original = _notified(smtp_server, txn)
-    other = _reply(original, "Restaurants")
+    other = reply_to(original, "Restaurants")
     other.replace_header("In-Reply-To", "<someone-else@example.com>")
     other.replace_header("References", "<someone-else@example.com>")
     imap_server.append(other)
@@ -235,7 +217,7 @@ def test_mail_that_answers_none_of_ours_stays_unread(seeded, smtp_server, imap_s
     assert txn.status == Status.PENDING_REVIEW
 
 
-def test_malformed_mime_is_read_leniently_and_does_not_stop_the_next_reply(seeded, smtp_server,
+def test_malformed_mime_is_read_leniently_and_does_not_stop_the_nextreply_to(seeded, smtp_server,
                                                                            imap_server, settings):
     first = _pending()
     second = _pending("KROGER #123", "Kroger", "kroger", day=4)
@@ -254,7 +236,7 @@ def test_malformed_mime_is_read_leniently_and_does_not_stop_the_next_reply(seede
         "!!!not base64!!!\r\n"  # and no closing boundary
     ).encode()
     imap_server.append(broken)
-    imap_server.append(_reply(kroger, "Groceries", number=2))
+    imap_server.append(reply_to(kroger, "Groceries", number=2))
 
     out = _check()
 
@@ -285,7 +267,7 @@ def test_reply_without_any_text_is_answered(seeded, smtp_server, imap_server):
 def test_huge_reply_is_read_only_up_to_the_limit(seeded, smtp_server, imap_server, settings):
     settings.IMAP_MAX_MESSAGE_BYTES = 64_000
     txn = _pending()
-    reply = _reply(_notified(smtp_server, txn), "Groceries\n")
+    reply = reply_to(_notified(smtp_server, txn), "Groceries\n")
     reply.add_attachment(b"\0" * 3_000_000, maintype="application", subtype="octet-stream",
                          filename="scan.bin")
     imap_server.append(reply)
@@ -303,7 +285,7 @@ def test_digest_reply_names_line_numbers(seeded, smtp_server, imap_server):
     third = _pending("SHELL OIL", "Shell", "shell", day=5, predicted="fuel")
     digest = _notified(smtp_server)
     assert digest["Subject"] == "3 transactions to review"
-    imap_server.append(_reply(digest, "2 Restaurants\n#3: ok\nThanks!\n"))
+    imap_server.append(reply_to(digest, "2 Restaurants\n#3: ok\nThanks!\n"))
 
     out = _check()
 
@@ -321,7 +303,7 @@ def test_digest_reply_problems_are_answered_per_line(seeded, smtp_server, imap_s
     first = _pending()
     _pending("KROGER #123", "Kroger", "kroger", day=4)
     digest = _notified(smtp_server)
-    imap_server.append(_reply(digest, "1 ok\n2 gas\n7 Groceries"))
+    imap_server.append(reply_to(digest, "1 ok\n2 gas\n7 Groceries"))
 
     _check()
 
@@ -336,7 +318,7 @@ def test_digest_reply_problems_are_answered_per_line(seeded, smtp_server, imap_s
 def test_digest_reply_without_a_line_number_asks_for_one(seeded, smtp_server, imap_server):
     _pending()
     _pending("KROGER #123", "Kroger", "kroger", day=4)
-    imap_server.append(_reply(_notified(smtp_server), "Groceries"))
+    imap_server.append(reply_to(_notified(smtp_server), "Groceries"))
 
     _check()
 

@@ -11,11 +11,11 @@ from django.urls import reverse
 from categories.models import Category
 from notifications.models import NotificationLog
 from notifications.notify import notify
-from tests.fakes.mail import OWNER_ADDRESS, free_port
+from tests.fakes.mail import OWNER_ADDRESS, free_port, reply_to
 from transactions.models import Status
 from transactions.tests.factories import TransactionFactory
 
-pytest_plugins = ["tests.fakes.mail"]
+pytest_plugins = ["tests.fakes.mail_fixtures"]
 pytestmark = pytest.mark.django_db
 
 
@@ -140,11 +140,9 @@ def test_notification_check_without_imap_explains(htmx_client, db):
 
 @pytest.mark.xdist_group("imap")
 def test_notification_check_confirms_and_tells_the_page(htmx_client, seeded, smtp_server, imap_server):
-    from notifications.tests.test_replies import _reply
-
     txn = _pending(seeded)
     notify()
-    imap_server.append(_reply(smtp_server.messages[-1], "Restaurants"))
+    imap_server.append(reply_to(smtp_server.messages[-1], "Restaurants"))
 
     response = htmx_client.post(reverse("notification_check"))
 

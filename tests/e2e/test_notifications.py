@@ -13,10 +13,10 @@ from accounts import sync
 from accounts.tests.factories import AccountFactory, link_fake_item
 from categories.models import MerchantMapping
 from notifications.models import NotificationLog
-from notifications.tests.test_replies import _reply
+from tests.fakes.mail import reply_to
 from transactions.models import Status, Tier, Transaction
 
-pytest_plugins = ["tests.fakes.mail", "tests.fakes.fixtures"]
+pytest_plugins = ["tests.fakes.mail_fixtures", "tests.fakes.fixtures"]
 pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("imap")]
 
 NOODLES = ("Transaction Date,Post Date,Description,Category,Type,Amount,Memo\n"
@@ -44,7 +44,7 @@ def test_import_mail_reply_confirms_and_learns(seeded, smtp_server, imap_server,
     assert mail["Subject"].startswith("To review: ") and "$31.40 on 2026-11-03" in mail["Subject"]
     assert NotificationLog.objects.get().email_message_id == mail["Message-ID"]
 
-    imap_server.append(_reply(mail, "Restaurants\n\nOn Tue, Budget App wrote:\n> To review"))
+    imap_server.append(reply_to(mail, "Restaurants\n\nOn Tue, Budget App wrote:\n> To review"))
     out = StringIO()
     call_command("check_replies", stdout=out)
 

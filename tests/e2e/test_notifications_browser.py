@@ -13,7 +13,7 @@ from notifications.models import NotificationLog
 from notifications.notify import notify
 from transactions.tests.factories import TransactionFactory
 
-pytest_plugins = ["tests.fakes.mail"]
+pytest_plugins = ["tests.fakes.mail_fixtures"]
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 

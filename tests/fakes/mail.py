@@ -9,9 +9,8 @@ configuration in a temporary folder: one passwd-file user, a Maildir, a free
 port on 127.0.0.1, no TLS. It is the real IMAP protocol, so `check_replies`
 runs against what a mail provider would offer.
 
-Fixtures: `smtp_server`, `imap_server` (session-scoped per xdist worker; the
-tests that use it are grouped with `@pytest.mark.xdist_group("imap")`) and
-`imap_mailbox` (empties the inbox between tests).
+The fixtures `smtp_server` and `imap_server` are in tests/fakes/mail_fixtures.py
+(`pytest_plugins = ["tests.fakes.mail_fixtures"]`).
 """
 
 from __future__ import annotations
@@ -31,7 +30,6 @@ import time
 from email.message import EmailMessage
 from pathlib import Path
 
-import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import Envelope
 
@@ -228,43 +226,24 @@ class ImapServer:
                 client.expunge()
 
 
-# -- pytest fixtures: `pytest_plugins = ["tests.fakes.mail"]` ---------------------
 
 OWNER_ADDRESS = "owner@example.com"
 
 
-@pytest.fixture
-def smtp_server(settings):
-    """A running SmtpServer; the settings send real SMTP to it and notify OWNER_ADDRESS."""
-    with SmtpServer() as server:
-        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-        settings.EMAIL_HOST = "127.0.0.1"
-        settings.EMAIL_PORT = server.port
-        settings.EMAIL_HOST_USER = ""
-        settings.EMAIL_HOST_PASSWORD = ""
-        settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-        settings.EMAIL_TIMEOUT = 10.0
-        settings.DEFAULT_FROM_EMAIL = "Budget App <budget@home.test>"
-        settings.BUDGET_NOTIFY_TO = [OWNER_ADDRESS]
-        settings.BUDGET_NOTIFY_MODE = "digest"
-        yield server
-
-
-@pytest.fixture(scope="session")
-def _dovecot():
-    """One dovecot per test process (its own free port, so xdist workers never share it)."""
-    with ImapServer() as server:
-        yield server
-
-
-@pytest.fixture
-def imap_server(_dovecot, settings):
-    """The session's dovecot with an empty inbox; the IMAP settings point at it."""
-    _dovecot.empty()
-    settings.IMAP_HOST = _dovecot.host
-    settings.IMAP_PORT = _dovecot.port
-    settings.IMAP_USER = _dovecot.user
-    settings.IMAP_PASSWORD = _dovecot.password
-    settings.IMAP_FOLDER = "INBOX"
-    settings.IMAP_SSL = False
-    yield _dovecot
+def reply_to(original: EmailMessage, text: str, *, sender: str = OWNER_ADDRESS,
+             html: str | None = None, number: int = 1, **headers: str) -> EmailMessage:
+    """A person's reply to `original`, threaded the way mail clients do it (In-Reply-To,
+    References); `headers` add more (underscores become dashes)."""
+    reply = EmailMessage()
+    reply["From"] = f"Owner <{sender}>"
+    reply["To"] = original["From"]
+    reply["Subject"] = f"Re: {original['Subject']}"
+    reply["Message-ID"] = f"<reply-{number}@example.com>"
+    reply["In-Reply-To"] = original["Message-ID"]
+    reply["References"] = original["Message-ID"]
+    for name, value in headers.items():
+        reply[name.replace("_", "-")] = value
+    reply.set_content(text)
+    if html:
+        reply.add_alternative(html, subtype="html")
+    return reply
