@@ -11,6 +11,7 @@ NAV = [
     ("account_list", "Accounts", False),
     ("import_page", "Import", False),
     ("insights", "Insights", False),
+    ("portfolio", "Investments", False),
     ("notification_list", "Notifications", False),
     ("settings", "Settings", False),
 ]

@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("budgets.urls")),
     path("", include("insights.urls")),
     path("", include("accounts.urls")),
+    path("", include("investments.urls")),
     path("", include("notifications.urls")),
     path("", include("backups.urls")),
 ]

@@ -65,10 +65,16 @@ class Position:
     price_source: str
     previous: Decimal | None
     today: datetime.date
+    weight: Decimal | None = None  # percent of the portfolio's value, set once the total is known
 
     @property
     def security(self) -> Security:
         return self.holding.security
+
+    @property
+    def quantity_text(self) -> str:
+        """The quantity without trailing zeros or exponent: "3.5", "100"."""
+        return format(self.holding.quantity.normalize(), "f")
 
     @property
     def is_cash(self) -> bool:
@@ -164,9 +170,6 @@ class Portfolio:
     def missing_cost(self) -> int:
         return sum(1 for p in self.positions if p.holding.cost_basis is None)
 
-    def weight(self, position: Position) -> Decimal | None:
-        return percent(position.value, self.value)
-
     def chart(self, slices: list[Slice], label: str) -> dict:
         """Doughnut data for static/js/charts.js: amounts as strings, never floats."""
         return {"type": "doughnut", "labels": [s.label for s in slices],
@@ -207,6 +210,9 @@ def build_portfolio(*, today: datetime.date | None = None, account_ids=None) -> 
     ]
     positions.sort(key=lambda p: (-p.value, p.security.ticker or p.security.name))
     portfolio = Portfolio(positions=positions, today=today)
+    total = portfolio.value
+    for position in positions:
+        position.weight = percent(position.value, total)
     portfolio.by_type = _by_type(portfolio)
     portfolio.by_holding = _by_holding(portfolio)
     return portfolio
