@@ -13,4 +13,5 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         result = seed_defaults(with_accounts=not options["no_accounts"])
-        self.stdout.write(f"Seed: {result}.")
+        if options["verbosity"]:
+            self.stdout.write(f"Seed: {result}.")
