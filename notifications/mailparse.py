@@ -138,6 +138,14 @@ def _html_text(html: str) -> str:
     return "".join(parser.parts)
 
 
+def _wrapped_attribution(lines: list[str], index: int) -> bool:
+    """Gmail wraps a long "On <date> <name> <address> wrote:" over two or three lines."""
+    if not lines[index].strip().lower().startswith("on "):
+        return False
+    following = " ".join(lines[index:index + 3]).lower()
+    return "wrote:" in following or "schrieb" in following or "écrit" in following
+
+
 def answer_lines(text: str, limit: int = 20) -> list[str]:
     """The meaningful lines a person wrote above the quote and signature, in order.
 
@@ -145,11 +153,12 @@ def answer_lines(text: str, limit: int = 20) -> list[str]:
     the quoted original or a signature ends the answer.
     """
     lines = []
-    for raw in text.splitlines():
+    raw_lines = text.splitlines()
+    for index, raw in enumerate(raw_lines):
         line = raw.strip().lstrip("\ufeff")
         if not line or line.startswith(">"):
             continue
-        if any(pattern.match(line) for pattern in _STOP):
+        if any(pattern.match(line) for pattern in _STOP) or _wrapped_attribution(raw_lines, index):
             break
         lines.append(line)
         if len(lines) >= limit:

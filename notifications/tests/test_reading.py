@@ -16,6 +16,9 @@ def test_answer_lines_stop_at_quote_and_signature():
     assert answer_lines("Pets\n-----Original Message-----\nFrom: x") == ["Pets"]
     assert answer_lines("Pets\n________________________________\nFrom: Budget") == ["Pets"]
     assert answer_lines("\n\n> all quoted\n") == []
+    wrapped = "Fuel\n\nOn Tue, Nov 3, 2026 at 9:00 AM Budget App <\nbudget@home.test> wrote:\n\n> x"
+    assert answer_lines(wrapped) == ["Fuel"]
+    assert answer_lines("On second thought, Pets") == ["On second thought, Pets"]
 
 
 @pytest.mark.parametrize("text, expected", [

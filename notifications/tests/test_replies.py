@@ -332,3 +332,26 @@ def test_wrong_imap_password_is_a_clear_command_error(seeded, imap_server, setti
 
     with pytest.raises(CommandError, match=f"refused the login of '{imap_server.user}'"):
         call_command("check_replies")
+
+
+@pytest.mark.django_db(transaction=True)  # the job closes stale connections, as in the scheduler
+def test_mail_round_job_sends_queued_mail_then_reads_replies(seeded, smtp_server, imap_server):
+    from notifications.jobs import mail_round
+
+    txn = _pending()
+    mail_round()
+    [mail] = smtp_server.messages
+    imap_server.append(reply_to(mail, "Restaurants"))
+
+    mail_round()
+
+    txn.refresh_from_db()
+    assert txn.category.short_desc == "restaurants" and len(smtp_server.messages) == 1
+
+
+def test_scheduler_runs_the_mail_round_every_few_minutes(settings):
+    from budgetsite.scheduler import build
+
+    settings.BUDGET_NOTIFY_INTERVAL_MINUTES = 3
+    job = next(j for j in build().get_jobs() if j.id == "notifications_mail_round")
+    assert job.trigger.interval.total_seconds() == 180
