@@ -18,6 +18,9 @@ from django.template.loader import render_to_string
 from transactions.models import Transaction
 
 DIGEST_MAX_LINES = 50
+# Part of every Message-ID we make ("<digits.pid.random.budget@domain>"): the IMAP
+# search asks the server only for replies that mention one of ours.
+MESSAGE_ID_MARK = ".budget@"
 
 
 def new_message_id() -> str:

@@ -1,7 +1,8 @@
 """Reading replies from the IMAP mailbox and confirming what they say.
 
-`check_replies()` looks at unseen messages only. A message that answers none
-of our Message-IDs is not ours: it is left unseen and untouched. A reply
+`check_replies()` looks at unseen messages that mention one of our
+Message-IDs (an IMAP search). A message that answers none of the stored ones
+is not ours: it is left unseen and untouched. A reply
 from an address outside BUDGET_NOTIFY_TO, or an auto-reply, is marked seen
 and changes nothing (and gets no answer: never mail strangers). Every other
 reply is read (at most IMAP_MAX_MESSAGE_BYTES of it), applied in one database
@@ -98,7 +99,11 @@ def check_replies() -> RepliesResult:
     result = RepliesResult()
     client = _connect()
     try:
-        status, found = client.uid("SEARCH", None, "UNSEEN")
+        # Only unseen mail that mentions one of our Message-IDs, so a busy personal
+        # inbox costs one search, not a fetch per unread mail.
+        mark = f'"{compose.MESSAGE_ID_MARK}"'
+        status, found = client.uid("SEARCH", None, "UNSEEN", "OR", "HEADER", "In-Reply-To", mark,
+                                   "HEADER", "References", mark)
         if status != "OK":
             raise ImapError(f"The IMAP server would not search {settings.IMAP_FOLDER!r}.")
         matcher = None

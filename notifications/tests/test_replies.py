@@ -211,7 +211,7 @@ def test_mail_that_answers_none_of_ours_stays_unread(seeded, smtp_server, imap_s
 
     out = _check()
 
-    assert "1 other mails left unread" in out
+    assert out.startswith("0 replies read") and "0 other mails left unread" in out
     assert _seen(imap_server) == [False]
     txn.refresh_from_db()
     assert txn.status == Status.PENDING_REVIEW
@@ -355,3 +355,14 @@ def test_scheduler_runs_the_mail_round_every_few_minutes(settings):
     settings.BUDGET_NOTIFY_INTERVAL_MINUTES = 3
     job = next(j for j in build().get_jobs() if j.id == "notifications_mail_round")
     assert job.trigger.interval.total_seconds() == 180
+
+
+def test_reply_to_a_message_id_we_no_longer_know_stays_unread(seeded, smtp_server, imap_server):
+    txn = _pending()
+    original = _notified(smtp_server, txn)
+    NotificationLog.objects.all().delete()
+    imap_server.append(reply_to(original, "Restaurants"))
+
+    out = _check()
+
+    assert "1 other mails left unread" in out and _seen(imap_server) == [False]
