@@ -79,9 +79,18 @@ def page(browser, live_server):
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
+    # The Content-Security-Policy forbids inline scripts: Chromium reports each
+    # violation on the console, and any one fails the test.
+    violations: list[str] = []
+    page.on("console", lambda msg: violations.append(msg.text) if _is_csp_violation(msg.text) else None)
     yield page
     context.close()
     assert not errors, f"JavaScript errors on the page: {errors}"
+    assert not violations, f"Content-Security-Policy violations: {violations}"
+
+
+def _is_csp_violation(text: str) -> bool:
+    return "Content Security Policy" in text or "Refused to" in text
 
 
 @pytest.fixture

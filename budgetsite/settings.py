@@ -53,6 +53,8 @@ FERNET_KEYS = _env("BUDGET_FERNET_KEYS", _SECRETS["FERNET_KEYS"].split(","), cas
 BUDGET_LEGACY_FERNET_KEY = _env("BUDGET_LEGACY_FERNET_KEY", "")
 
 DEBUG = _env("DEBUG", False, cast=bool)
+# Unset means this computer only; `manage.py serve --host 0.0.0.0` refuses to start until it is set.
+BUDGET_ALLOWED_HOSTS_SET = bool(_env("BUDGET_ALLOWED_HOSTS", [], cast=list))
 ALLOWED_HOSTS = _env("BUDGET_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"], cast=list)
 
 INSTALLED_APPS = [
@@ -67,7 +69,9 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "django_apscheduler",
+    "axes",
     "budgetsite",
+    "people",
     "categories",
     "accounts",
     "transactions",
@@ -80,15 +84,19 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "budgetsite.security.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "budgetsite.security.IdleSessionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "budgetsite.urls"
@@ -151,7 +159,8 @@ SILENCED_SYSTEM_CHECKS = ["models.E034"]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+     "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -195,10 +204,50 @@ APSCHEDULER_DATETIME_FORMAT = "N j, Y, f:s a"
 APSCHEDULER_RUN_NOW_TIMEOUT = 25
 
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
+
+# ---------------------------------------------------------------- Security
+# Defaults suit one computer (plain http on 127.0.0.1). The "server profile"
+# in the README (BUDGET_BEHIND_TLS_PROXY=true behind Caddy or nginx) turns on
+# secure cookies, HSTS and the https redirect; `check --deploy` passes there.
+BUDGET_BEHIND_TLS_PROXY = _env("BUDGET_BEHIND_TLS_PROXY", False, cast=bool)
+if BUDGET_BEHIND_TLS_PROXY:
+    # Trusted only behind our own proxy, which sets the header on every request.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# The proxy's address: `serve` (waitress) takes X-Forwarded-For/-Proto from it alone.
+BUDGET_TRUSTED_PROXY = _env("BUDGET_TRUSTED_PROXY", "127.0.0.1")
+SECURE_SSL_REDIRECT = _env("BUDGET_SSL_REDIRECT", BUDGET_BEHIND_TLS_PROXY, cast=bool)
+# Monitors probe /health over plain http on the server itself.
+SECURE_REDIRECT_EXEMPT = [r"^health$"]
+SECURE_HSTS_SECONDS = _env("BUDGET_HSTS_SECONDS", 31_536_000 if BUDGET_BEHIND_TLS_PROXY else 0, cast=int)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = _env("BUDGET_HSTS_INCLUDE_SUBDOMAINS", BUDGET_BEHIND_TLS_PROXY, cast=bool)
+SECURE_HSTS_PRELOAD = _env("BUDGET_HSTS_PRELOAD", False, cast=bool)
+SESSION_COOKIE_SECURE = _env("BUDGET_SECURE_COOKIES", BUDGET_BEHIND_TLS_PROXY, cast=bool)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# Needed only when the proxy's public origin differs from the Host it passes on.
+CSRF_TRUSTED_ORIGINS = _env("BUDGET_CSRF_TRUSTED_ORIGINS", [], cast=list)
+# Asking browsers to preload HSTS is the domain owner's decision, not an app default.
+SILENCED_SYSTEM_CHECKS += ["security.W021"]
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
+# A session ends after this long without a request (refreshed at most every few minutes).
+SESSION_COOKIE_AGE = int(_env("BUDGET_SESSION_IDLE_HOURS", 72.0, cast=float) * 3600)
 SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Login throttling (django-axes): after this many failures for one username
+# from one address, that pair is locked out for the cool-off.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = _env("BUDGET_LOGIN_FAILURE_LIMIT", 5, cast=int)
+AXES_COOLOFF_TIME = _env("BUDGET_LOGIN_COOLOFF_MINUTES", 15.0, cast=float) / 60  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "budgetsite/locked_out.html"
+# Behind the proxy, the client is the address the proxy appended to X-Forwarded-For.
+AXES_CLIENT_IP_CALLABLE = "budgetsite.security.client_ip"
 
 LOGGING = {
     "version": 1,

@@ -19,5 +19,6 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("", include("investments.urls")),
     path("", include("notifications.urls")),
+    path("", include("people.urls")),
     path("", include("backups.urls")),
 ]

@@ -18,6 +18,8 @@ from categories.engine.pipeline import categorize
 from transactions.models import Status, Transaction
 
 FIELDS = ["category", "status", "confirmed_at", "confirmed_by"]
+# Correcting a confirmed row's category is an edit, recorded as such.
+EDIT_FIELDS = ["updated_at", "updated_by"]
 PREDICTION_FIELDS = [
     "predicted_category", "categorization_tier", "prediction_confidence", "category", "status",
     "confirmed_at",
@@ -37,15 +39,19 @@ def confirm(transactions: Sequence[Transaction], *, user=None, correcting: bool 
 
     Rows with neither are skipped (counted). Already-confirmed rows are left
     as they are, unless `correcting`: then a person has just chosen their
-    category anew (the transactions page), and the engine learns the correction.
+    category anew (the transactions page), the engine learns the correction,
+    and a row that was already confirmed keeps who confirmed it and records
+    that `user` edited it.
     Learns merchant mappings in date order, then re-predicts still-pending rows
     of the same merchants.
     """
     result = ConfirmResult()
     now = timezone.now()
+    edited = False
     done = []
     for t in sorted(transactions, key=lambda t: (t.date, t.pk or 0)):
-        if t.status in (Status.CONFIRMED, Status.AUTO_CONFIRMED) and not correcting:
+        was_confirmed = t.status in (Status.CONFIRMED, Status.AUTO_CONFIRMED)
+        if was_confirmed and not correcting:
             continue
         category_id = t.category_id or t.predicted_category_id
         if not category_id:
@@ -53,10 +59,14 @@ def confirm(transactions: Sequence[Transaction], *, user=None, correcting: bool 
             continue
         t.category_id = category_id
         t.status = Status.CONFIRMED
-        t.confirmed_at = now
-        t.confirmed_by = user
+        if was_confirmed:
+            # Who confirmed it first (a person, or the engine) stays on record.
+            t.updated_at, t.updated_by = now, user
+            edited = True
+        else:
+            t.confirmed_at, t.confirmed_by = now, user
         done.append(t)
-    Transaction.objects.bulk_update(done, FIELDS, batch_size=500)
+    Transaction.objects.bulk_update(done, FIELDS + EDIT_FIELDS if edited else FIELDS, batch_size=500)
     learn_from(done)
     result.confirmed = [t.pk for t in done]
     result.repredicted = repredict_pending({t.merchant_key for t in done if t.merchant_key})

@@ -19,7 +19,7 @@ from django.utils import timezone
 from transactions.models import DeletedTransaction, DeleteReason, ImportBatch, Transaction
 
 _DATES = {"date"}
-_DATETIMES = {"created_at", "confirmed_at"}
+_DATETIMES = {"created_at", "confirmed_at", "updated_at"}
 _DECIMALS = {"amount"}
 
 

@@ -176,8 +176,7 @@ def transaction_category(request: HttpRequest, pk: int) -> HttpResponse:
 def transaction_merchant(request: HttpRequest, pk: int) -> HttpResponse:
     """Rename a row's merchant as shown; the raw description stays as the bank sent it."""
     txn = get_object_or_404(Transaction, pk=pk)
-    txn.merchant_name = request.POST.get("merchant_name", "").strip()[:200] or None
-    txn.save(update_fields=["merchant_name"])
+    txn.rename_merchant(request.POST.get("merchant_name", ""), user=request.user)
     if not request.htmx:
         messages.success(request, f"Merchant renamed to {txn.merchant_name or '(none)'}.")
         return _back_to_list(request)
@@ -270,7 +269,7 @@ def transaction_undo_delete(request: HttpRequest) -> HttpResponse:
 
 
 def _trash_context(query: QueryDict) -> dict:
-    return {"page": listing.page_of(listing.trash(), listing.page_number(query))}
+    return {"page": listing.page_of(listing.trash(), listing.page_number(query), load=listing.deleted_by_id)}
 
 
 @login_required

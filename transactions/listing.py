@@ -40,6 +40,7 @@ KINDS = {"expense": "Expenses (money out)", "income": "Income (money in)"}
 UNCATEGORIZED = "none"
 ROW_RELATIONS = (
     "account", "category", "category__parent", "predicted_category", "predicted_category__parent",
+    "confirmed_by", "updated_by",
 )
 # The account's Plaid secrets are never shown; deferring them also saves a decryption per row.
 ROW_DEFERRED = ("account__plaid_access_token", "account__plaid_cursor")
@@ -382,6 +383,11 @@ def undoable(values: Iterable[str]) -> list[int]:
 def trash() -> QuerySet[DeletedTransaction]:
     """What people deleted (not reverted imports or bank removals), newest first."""
     return DeletedTransaction.objects.filter(reason=DeleteReason.USER).order_by("-deleted_at", "-id")
+
+
+def deleted_by_id(ids: list[int]) -> list[DeletedTransaction]:
+    """Trash rows as the Trash shows them, with who deleted each."""
+    return list(DeletedTransaction.objects.filter(pk__in=ids).select_related("deleted_by"))
 
 
 CSV_COLUMNS = ["date", "account", "description", "merchant", "amount", "category", "status", "source"]

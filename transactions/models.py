@@ -120,6 +120,12 @@ class Transaction(models.Model):
     confirmed_by = models.ForeignKey(
         "auth.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Added for a household of several logins: who last changed the row by
+    # hand (a category correction or a merchant rename), and when.
+    updated_at = models.DateTimeField(null=True, blank=True)
+    updated_by = models.ForeignKey(
+        "auth.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     objects = TransactionQuerySet.as_manager()
 
@@ -146,6 +152,13 @@ class Transaction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date} {self.description[:40]} {self.amount}"
+
+    def rename_merchant(self, name: str, *, user=None) -> None:
+        """Show the row under another merchant name (blank: none); the raw description stays
+        as the bank sent it. Records who renamed it."""
+        self.merchant_name = name.strip()[:200] or None
+        self.updated_at, self.updated_by = timezone.now(), user
+        self.save(update_fields=["merchant_name", "updated_at", "updated_by"])
 
 
 class DeletedTransaction(models.Model):

@@ -40,7 +40,7 @@ _BATCH = 900  # stays under SQLite's bound-parameter limit
 _UPDATED_FIELDS = ["date", "amount", "description", "merchant_name", "merchant_key", "is_pending"]
 _TAKEN_OVER_FIELDS = [
     "notes", "category", "status", "confirmed_at", "confirmed_by", "predicted_category",
-    "categorization_tier", "prediction_confidence",
+    "categorization_tier", "prediction_confidence", "updated_at", "updated_by",
 ]
 
 
@@ -150,7 +150,8 @@ def _take_over_pending(pending_links: Mapping[str, str], result: PlaidUpdateResu
         new.notes = old.notes or new.notes
         if old.status != Status.PENDING_REVIEW:
             for name in ("category_id", "status", "confirmed_at", "confirmed_by_id",
-                         "predicted_category_id", "categorization_tier", "prediction_confidence"):
+                         "predicted_category_id", "categorization_tier", "prediction_confidence",
+                         "updated_at", "updated_by_id"):
                 setattr(new, name, getattr(old, name))
         updated.append(new)
     _save_fields(updated, _TAKEN_OVER_FIELDS)
