@@ -25,6 +25,7 @@ def test_dashboard_context_this_month(household):
     assert len(context["recent"]) == 10 and context["recent"][0].date == datetime.date(2026, 11, 12)
 
 
+@pytest.mark.django_db(databases=["default", "investments"])  # investment accounts are valued there
 def test_dashboard_net_worth_and_last_sync(household):
     household["account"].balance_current = D("2500.00")
     household["account"].save()
@@ -37,7 +38,9 @@ def test_dashboard_net_worth_and_last_sync(household):
     SyncLog.objects.create(account=card, trigger=SyncTrigger.MANUAL, status=SyncStatus.ERROR,
                            error_message="ITEM_LOGIN_REQUIRED", started_at=now)
     context = dashboard_context(today=TODAY)
-    assert context["worth"] == {"cash": D("12500.00"), "owed": D("750.25"), "total": D("11749.75")}
+    # The brokerage has no holdings in investments.db, so its balance is what it is worth.
+    assert context["worth"] == {"cash": D("12500.00"), "investments": D("99999"), "owed": D("750.25"),
+                                "total": D("111748.75")}
     synced = {a.name: (a.last_sync_status, a.sync_error) for a in context["accounts"]}
     assert synced["Card"] == ("error", "ITEM_LOGIN_REQUIRED") and synced["Savings"] == (None, None)
 
