@@ -14,6 +14,7 @@ import csv
 import io
 import json
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -170,7 +171,7 @@ def load_export(path: Path) -> ImportResult:
                     plaid_connection_status=ConnectionStatus.RECONNECT)
                 for alias in aliases:
                     connections[alias].check_constraints()
-        except (zipfile.BadZipFile, EOFError, UnicodeDecodeError, csv.Error) as exc:
+        except (zipfile.BadZipFile, EOFError, zlib.error, UnicodeDecodeError, csv.Error) as exc:
             raise ImportDataError(f"{name} is damaged ({exc}); nothing was imported.") from None
         except DatabaseError as exc:
             raise ImportDataError(f"{name}: the rows do not fit together ({exc}); nothing was imported.") \

@@ -14,6 +14,7 @@ import json
 import shutil
 import tempfile
 import zipfile
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -108,7 +109,7 @@ def check_backup(path: Path, work: Path) -> _Checked:
             secrets = None
             if manifest.get("secrets"):
                 secrets = json.loads(archive.read(manifest["secrets"]["file"]))
-    except (zipfile.BadZipFile, EOFError) as exc:
+    except (zipfile.BadZipFile, EOFError, zlib.error) as exc:
         raise RestoreError(f"{label} is not a readable backup archive ({exc}).") from None
     except (KeyError, ValueError) as exc:
         raise RestoreError(f"{label}: its secrets file is missing or damaged ({exc}).") from None

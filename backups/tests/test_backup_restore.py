@@ -22,7 +22,7 @@ from budgets.models import Budget
 from categories.models import Category
 from transactions.models import DeletedTransaction, Transaction
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db(transaction=True, databases="__all__")
 SQLITE_ONLY = pytest.mark.skipif("sqlite" not in settings.DATABASES["default"]["ENGINE"],
                                  reason="edits an SQLite file inside the backup")
 
