@@ -115,7 +115,7 @@ def bulk_transactions(n: int, *, status: str = "confirmed", seed: int = 7, years
         cat = categories[which * 3 % len(categories)] if rng.random() > 0.05 else rng.choice(categories)
         rows.append((
             rng.choice(accounts), day.isoformat(), description, str(amount), cat, cat, status,
-            "csv_import", 0, "merchant_map", 0.9, now, f"bench-{seed}-{i}", merchant_key(description), "",
+            "csv_import", False, "merchant_map", 0.9, now, f"bench-{seed}-{i}", merchant_key(description), "",
         ))
     # A bulk load: the summary triggers are dropped for the insert and the
     # summary rebuilt once after (what `rebuild_ledger_months` does).

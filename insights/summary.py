@@ -89,11 +89,16 @@ def _postgresql(row: str) -> tuple[str, str, str, str]:
 _OLD_MONTH, _OLD_CATEGORY, _OLD_CENTS, _OLD_SQUARE = _postgresql("OLD")
 _NEW_MONTH, _NEW_CATEGORY, _NEW_CENTS, _NEW_SQUARE = _postgresql("NEW")
 _OLD_WHERE = f"month = {_OLD_MONTH} AND category_id = {_OLD_CATEGORY}"
+# One writer of the summaries at a time, as SQLite's write lock gives: a
+# transaction's rows reach summary rows in any order, so two writers at once
+# (an import and a review save) deadlock on PostgreSQL's row locks.
+_POSTGRESQL_LOCK = 0x6C65646D  # any constant bigint shared by every writer
 
 POSTGRESQL_TRIGGERS = [
     f"""
 CREATE OR REPLACE FUNCTION ledger_months_sync() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+  PERFORM pg_advisory_xact_lock({_POSTGRESQL_LOCK});
   IF TG_OP <> 'INSERT' AND OLD.status IN {_COUNTED} THEN
     UPDATE ledger_months SET count = count - 1, total_cents = total_cents - {_OLD_CENTS},
         squares = squares - {_OLD_SQUARE}
@@ -215,6 +220,8 @@ def rebuild(connection=default_connection) -> int:
     cents = "round(amount * 100)"
     square = f"CAST({cents} AS DOUBLE PRECISION) * CAST({cents} AS DOUBLE PRECISION)"
     with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":  # no trigger writes between the delete and the sums
+            cursor.execute(f"SELECT pg_advisory_xact_lock({_POSTGRESQL_LOCK})")
         cursor.execute("DELETE FROM ledger_months")
         cursor.execute("DELETE FROM ledger_category_months")
         cursor.execute(

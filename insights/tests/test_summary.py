@@ -154,8 +154,11 @@ def _insert_trigger_present() -> bool:
     from django.db import connection
 
     with connection.cursor() as cursor:
-        cursor.execute("SELECT COUNT(*) FROM sqlite_master WHERE type = 'trigger' AND name = %s",
-                       ["ledger_months_insert"])
+        if connection.vendor == "postgresql":  # one trigger for insert, update and delete
+            cursor.execute("SELECT COUNT(*) FROM pg_trigger WHERE tgname = %s", ["ledger_months_sync"])
+        else:
+            cursor.execute("SELECT COUNT(*) FROM sqlite_master WHERE type = 'trigger' AND name = %s",
+                           ["ledger_months_insert"])
         return cursor.fetchone()[0] == 1
 
 
