@@ -18,7 +18,7 @@ from django.conf import settings
 ROOT = Path(settings.BASE_DIR)
 # The server profile the README documents, minus PostgreSQL (covered by make test-postgres).
 SERVER_PROFILE = {
-    "BUDGET_ALLOWED_HOSTS": "budget.example.home",
+    "BUDGET_ALLOWED_HOSTS": "budget.example.home,127.0.0.1",
     "BUDGET_BEHIND_TLS_PROXY": "true",
     "BUDGET_CSRF_TRUSTED_ORIGINS": "https://budget.example.home",
     "DEBUG": "false",
@@ -71,7 +71,7 @@ def test_serve_on_the_network_starts_with_allowed_hosts_and_warns(tmp_path):
     port = _free_port()
     process = subprocess.Popen(
         [sys.executable, "manage.py", "serve", "--host", "0.0.0.0", "--port", str(port), "--no-scheduler"],
-        cwd=ROOT, env=_env(tmp_path, **{**SERVER_PROFILE, "BUDGET_ALLOWED_HOSTS": "127.0.0.1"}),
+        cwd=ROOT, env=_env(tmp_path, **SERVER_PROFILE),
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
     base = f"http://127.0.0.1:{port}"

@@ -88,3 +88,12 @@ def test_a_person_added_on_the_people_page_shares_the_ledger(logged_in_page, bro
     row.locator("input[name=merchant_name]").press("Enter")
     expect(page.locator("tbody tr").first.locator(".who")).to_have_text("by Sam · edited by owner")
     screenshot(page, "transactions-who-did-what")
+
+
+@pytest.mark.parametrize("path", ["/admin/", "/admin/transactions/transaction/", "/admin/auth/user/add/",
+                                  "/people/", "/transactions/trash/"])
+def test_admin_and_people_pages_run_under_the_csp(logged_in_page, path):
+    """The `page` fixture fails the test on any CSP violation these pages report."""
+    response = logged_in_page.goto(path)
+    assert response.status == 200
+    expect(logged_in_page.locator("h1").first).to_be_visible()
