@@ -21,6 +21,7 @@ $(TEST_STAMP): pyproject.toml $(STAMP)
 
 run: $(STAMP)
 	$(BIN)/python manage.py migrate --fake-initial --noinput
+	$(BIN)/python manage.py migrate --database investments --noinput
 	$(BIN)/python manage.py seed_defaults
 	$(BIN)/python manage.py serve --host 127.0.0.1 --port 8000
 

@@ -306,6 +306,9 @@ class OfxImportResult:
 
 def _account_for(statement: OfxInvestmentStatement, account: Account | None, filename: str) -> Account:
     if account is not None:
+        if account.account_type != AccountType.INVESTMENT:
+            raise ImportFileError(f"{account} is a {account.get_account_type_display().lower()} account; "
+                                  "investment statements go to an investment account", file=filename)
         return account
     candidates = Account.objects.filter(account_type=AccountType.INVESTMENT)
     matches = [a for a in candidates if a.mask and statement.account_ref.endswith(a.mask)]
