@@ -246,6 +246,8 @@ AXES_COOLOFF_TIME = _env("BUDGET_LOGIN_COOLOFF_MINUTES", 15.0, cast=float) / 60 
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "budgetsite/locked_out.html"
+# Masked in the attempts the admin shows (passwords always are).
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "csrfmiddlewaretoken"]
 # Behind the proxy, the client is the address the proxy appended to X-Forwarded-For.
 AXES_CLIENT_IP_CALLABLE = "budgetsite.security.client_ip"
 

@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
+from axes.models import AccessAttempt
 from django.conf import settings
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
@@ -71,6 +72,10 @@ def test_login_locks_out_a_username_after_the_failure_limit(client, owner):
     # Locked out even with the right password, until the cool-off passes.
     again = _login(client, "owner", "pass-word-1")
     assert again.status_code == 429 and "_auth_user_id" not in client.session
+    # The attempts (listed in the admin) keep no password.
+    attempt = AccessAttempt.objects.get(username="owner")
+    assert attempt.failures_since_start >= settings.AXES_FAILURE_LIMIT
+    assert "wrong-password" not in attempt.post_data and "pass-word-1" not in attempt.post_data
 
 
 @pytest.mark.django_db
