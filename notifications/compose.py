@@ -62,8 +62,10 @@ def example_category(rows: Sequence[Transaction]) -> str:
                 "Groceries")
 
 
-def notification(rows: Sequence[Transaction], *, message_id: str) -> EmailMultiAlternatives:
-    """One transaction, or a digest whose lines are numbered from 1 in `rows` order."""
+def notification(rows: Sequence[Transaction], *, message_id: str,
+                 more: int = 0) -> EmailMultiAlternatives:
+    """One transaction, or a digest whose lines are numbered from 1 in `rows` order;
+    `more` says how many other new transactions were not mailed."""
     digest = len(rows) > 1
     lines = [_line(i if digest else None, t) for i, t in enumerate(rows, start=1)]
     if digest:
@@ -71,7 +73,7 @@ def notification(rows: Sequence[Transaction], *, message_id: str) -> EmailMultiA
     else:
         t = rows[0]
         subject = f"To review: {lines[0]['merchant']} {_money(t.amount)} on {t.date:%Y-%m-%d}"
-    context = {"lines": lines, "digest": digest, "example": example_category(rows)}
+    context = {"lines": lines, "digest": digest, "example": example_category(rows), "more": more}
     return _mail(subject=subject, template="notification", context=context,
                  to=settings.BUDGET_NOTIFY_TO, message_id=message_id)
 

@@ -8,7 +8,10 @@ columns (migration 0002), each for a reason:
   is written before the mail goes out (an outbox), so a mail server that is
   down costs nothing but a retry on the next run, and two senders never
   claim the same row;
-- `reply_note`: what became of the last reply, shown on the Notifications page.
+- `reply_note`: what became of the last reply, shown on the Notifications page;
+- `skipped_at` (migration 0003): a row left unmailed because too many
+  transactions arrived at once (a year of history in one file must not become
+  hundreds of mails); the mail that went says how many more wait in the app.
 A unique constraint on `transaction` makes "never mail a transaction twice" a
 database guarantee.
 """
@@ -35,7 +38,7 @@ class NotificationLogQuerySet(models.QuerySet):
 
     def claimable(self, stale_before) -> NotificationLogQuerySet:
         """Unsent rows no live sender holds (a claim older than `stale_before` is abandoned)."""
-        return self.unsent().filter(
+        return self.unsent().filter(skipped_at__isnull=True).filter(
             Q(claim_token="") | Q(claimed_at__isnull=True) | Q(claimed_at__lt=stale_before)
         )
 
@@ -58,6 +61,7 @@ class NotificationLog(models.Model):
     claim_token = models.CharField(max_length=32, blank=True, default="", editable=False)
     claimed_at = models.DateTimeField(null=True, blank=True, editable=False)
     reply_note = models.CharField(max_length=300, blank=True, default="")
+    skipped_at = models.DateTimeField(null=True, blank=True)
 
     objects = NotificationLogQuerySet.as_manager()
 
@@ -77,9 +81,11 @@ class NotificationLog(models.Model):
 
     @property
     def state(self) -> str:
-        """One word for the page: replied, sent, failed or queued."""
+        """One word for the page: replied, sent, skipped, failed or queued."""
         if self.replied_at:
             return "replied"
         if self.sent_at:
             return "sent"
+        if self.skipped_at:
+            return "skipped"
         return "failed" if self.last_error else "queued"

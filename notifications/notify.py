@@ -37,6 +37,9 @@ log = logging.getLogger(__name__)
 
 CLAIM_TIMEOUT = timedelta(minutes=15)
 MAX_ROWS_PER_RUN = 200
+# At most this many new transactions are mailed per import or sync; the rest
+# are left for the review queue, and the mail says how many.
+MAX_NEW_PER_RUN = compose.DIGEST_MAX_LINES
 NOTIFY_SOURCES = (Source.CSV_IMPORT, Source.PLAID)
 
 
@@ -45,6 +48,7 @@ class NotifyResult:
     """What one run did; `str()` is the line commands and jobs print."""
 
     queued: int = 0
+    skipped: int = 0
     sent_messages: int = 0
     sent_rows: int = 0
     failed_rows: int = 0
@@ -57,6 +61,8 @@ class NotifyResult:
             return "mail is off (set EMAIL_HOST and BUDGET_NOTIFY_TO)"
         text = (f"{self.queued} queued, {self.sent_messages} mails sent for {self.sent_rows} "
                 f"transactions, {self.failed_rows} waiting to retry")
+        if self.skipped:
+            text += f", {self.skipped} more left for the review queue"
         return f"{text}: {self.errors[0]}" if self.errors else text
 
 
@@ -114,12 +120,15 @@ def send_messages(messages: Sequence) -> None:
         raise MailError(describe_error(exc)) from exc
 
 
-def queue_new(*, now=None) -> int:
-    """Write outbox rows for recent transactions that wait for review and were never mailed.
+def queue_new(*, now=None) -> tuple[int, int]:
+    """Write outbox rows for recent transactions that wait for review and were never
+    mailed; returns (queued, skipped).
 
     Only imported or synced rows added within BUDGET_NOTIFY_LOOKBACK_HOURS:
     turning mail on must not mail an old backlog. In "each" mode only amounts
-    (of either sign) at or above BUDGET_NOTIFY_THRESHOLD are mailed.
+    (of either sign) at or above BUDGET_NOTIFY_THRESHOLD are mailed. Beyond
+    MAX_NEW_PER_RUN at once, the newest are queued and the rest are recorded
+    as skipped (never mailed later either).
     """
     now = now or timezone.now()
     candidates = Transaction.objects.filter(
@@ -130,12 +139,16 @@ def queue_new(*, now=None) -> int:
     if settings.BUDGET_NOTIFY_MODE == "each":
         threshold = settings.BUDGET_NOTIFY_THRESHOLD
         candidates = candidates.filter(Q(amount__gte=threshold) | Q(amount__lte=-threshold))
-    ids = list(candidates.order_by("date", "id").values_list("id", flat=True))
-    created = NotificationLog.objects.bulk_create(
-        [NotificationLog(transaction_id=pk, queued_at=now) for pk in ids],
+    ids = list(candidates.order_by("-date", "-id").values_list("id", flat=True))
+    mailed, skipped = ids[:MAX_NEW_PER_RUN], ids[MAX_NEW_PER_RUN:]
+    note = f"Not mailed: {len(ids)} transactions arrived at once; review them in the app."
+    NotificationLog.objects.bulk_create(
+        [NotificationLog(transaction_id=pk, queued_at=now) for pk in mailed]
+        + [NotificationLog(transaction_id=pk, queued_at=now, skipped_at=now, reply_note=note)
+           for pk in skipped],
         batch_size=500, ignore_conflicts=True,
     )
-    return len(created)
+    return len(mailed), len(skipped)
 
 
 def _claim(now, *, only: Sequence[int] | None = None) -> tuple[str, list[NotificationLog]]:
@@ -159,8 +172,11 @@ def _groups(rows: list[NotificationLog]) -> list[list[NotificationLog]]:
     return [rows[start:start + size] for start in range(0, len(rows), size)]
 
 
-def send_pending(*, only: Sequence[int] | None = None) -> NotifyResult:
-    """Mail every claimable outbox row (or those of `only`); failures stay queued with the error."""
+def send_pending(*, only: Sequence[int] | None = None, more: int = 0) -> NotifyResult:
+    """Mail every claimable outbox row (or those of `only`); failures stay queued with the error.
+
+    `more` is how many new transactions were left unmailed; the first mail says so.
+    """
     result = NotifyResult()
     now = timezone.now()
     token, rows = _claim(now, only=only)
@@ -177,7 +193,8 @@ def send_pending(*, only: Sequence[int] | None = None) -> NotifyResult:
         for number, row in enumerate(group, start=1):
             NotificationLog.objects.filter(pk=row.pk, claim_token=token).update(
                 email_message_id=message_id, line=number if digest else None)
-        message = compose.notification([r.transaction for r in group], message_id=message_id)
+        message = compose.notification([r.transaction for r in group], message_id=message_id,
+                                       more=more if not result.sent_messages else 0)
         ids = [r.pk for r in group]
         try:
             send_messages([message])
@@ -202,9 +219,9 @@ def notify() -> NotifyResult:
     if not is_configured():
         return NotifyResult(configured=False)
     try:
-        queued = queue_new()
-        result = send_pending()
-        result.queued = queued
+        queued, skipped = queue_new()
+        result = send_pending(more=skipped)
+        result.queued, result.skipped = queued, skipped
     except Exception as exc:  # mail must never break the import or sync that called us
         log.exception("notifications failed; the next run retries")
         return NotifyResult(errors=[f"{type(exc).__name__}: {exc}"])
@@ -232,7 +249,8 @@ def resend(log_id: int) -> NotifyResult:
     if not is_configured():
         raise MailError("Mail is off: set EMAIL_HOST and BUDGET_NOTIFY_TO.")
     NotificationLog.objects.filter(pk=row.pk).update(
-        sent_at=None, email_message_id=None, line=None, last_error="", claim_token="", claimed_at=None)
+        sent_at=None, email_message_id=None, line=None, last_error="", claim_token="", claimed_at=None,
+        skipped_at=None)
     result = send_pending(only=[row.pk])
     if result.errors:
         raise MailError(result.errors[0])

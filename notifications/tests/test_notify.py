@@ -215,3 +215,43 @@ def test_send_notifications_command_test_mail_error_is_a_command_error(smtp_serv
 
     with pytest.raises(CommandError, match="answered 554: 5.7.1 Relay access denied"):
         call_command("send_notifications", "--test")
+
+
+@pytest.mark.django_db
+def test_notify_mails_at_most_fifty_new_transactions_and_says_how_many_more(seeded, smtp_server):
+    for day in range(1, 31):
+        for n in range(2):  # 60 transactions, two a day
+            _pending(seeded, description=f"SHOP {day} {n}", merchant_key=f"shop {day} {n}",
+                     merchant_name=f"Shop {day}-{n}", day=day)
+
+    result = notify()
+
+    assert (result.queued, result.skipped, result.sent_messages, result.sent_rows) == (50, 10, 1, 50)
+    assert str(result).endswith("10 more left for the review queue")
+    [mail] = smtp_server.messages
+    text = mail.get_body(("plain",)).get_content()
+    assert "50 new transactions need a category." in text
+    assert "And 10 more new transactions wait in the review queue (too many to mail at once)." in text
+    assert "1. 2026-10-06" in text and "50. 2026-10-30" in text  # the newest are mailed
+    skipped = NotificationLog.objects.filter(skipped_at__isnull=False)
+    assert skipped.count() == 10 and {r.state for r in skipped} == {"skipped"}
+    assert {r.transaction.date.day for r in skipped} == {1, 2, 3, 4, 5}
+    assert skipped.first().reply_note.startswith("Not mailed: 60 transactions arrived at once")
+    assert notify().sent_messages == 0 and len(smtp_server.messages) == 1  # never mailed later
+
+
+@pytest.mark.django_db
+def test_resend_mails_a_skipped_transaction(seeded, smtp_server):
+    older = _pending(seeded, description="KROGER #1", merchant_key="kroger", merchant_name="Kroger",
+                     day=1)
+    for n in range(50):
+        _pending(seeded, description=f"SHOP {n}", merchant_key=f"shop {n}", day=2)
+    notify()
+    row = NotificationLog.objects.get(transaction=older)
+    assert row.state == "skipped"
+
+    resend(row.pk)
+
+    row.refresh_from_db()
+    assert row.state == "sent" and row.skipped_at is None
+    assert smtp_server.messages[-1]["Subject"] == "To review: Kroger $54.23 on 2026-10-01"
