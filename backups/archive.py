@@ -34,10 +34,6 @@ class BackupFile:
     def name(self) -> str:
         return self.path.name
 
-    @property
-    def age(self) -> dt.timedelta:
-        return timezone.now() - self.created_at
-
 
 def backup_dir() -> Path:
     return Path(settings.BUDGET_BACKUP_DIR)
@@ -69,11 +65,6 @@ def list_backups(directory: Path | None = None) -> list[BackupFile]:
             found.append(BackupFile(path=path, created_at=parsed[0], label=parsed[1],
                                     size=path.stat().st_size))
     return sorted(found, key=lambda b: (b.created_at, b.name), reverse=True)
-
-
-def latest_backup(directory: Path | None = None) -> BackupFile | None:
-    backups = list_backups(directory)
-    return backups[0] if backups else None
 
 
 def find_backup(name: str, directory: Path | None = None) -> BackupFile | None:

@@ -66,12 +66,16 @@ def _manifest(archive: zipfile.ZipFile, name: str) -> dict:
         raise ImportDataError(f"{name}: {fmt.MANIFEST} is not valid JSON ({exc}).") from None
     if not isinstance(manifest, dict) or manifest.get("kind") != fmt.KIND:
         raise ImportDataError(f"{name}: {fmt.MANIFEST} does not describe a Budget App export.")
-    if not isinstance(manifest.get("tables"), list):
-        raise ImportDataError(f"{name}: {fmt.MANIFEST} lists no tables.")
+    tables = manifest.get("tables")
+    if not isinstance(tables, list) or not all(isinstance(t, dict) and "file" in t for t in tables):
+        raise ImportDataError(f"{name}: {fmt.MANIFEST} has no valid list of tables.")
     applied: dict[str, list[str]] = {}
-    for by_app in (manifest.get("schema") or {}).values():
-        for app, names in by_app.items():
-            applied.setdefault(app, []).extend(names)
+    try:
+        for by_app in (manifest.get("schema") or {}).values():
+            for app, names in by_app.items():
+                applied.setdefault(app, []).extend(str(n) for n in names)
+    except (AttributeError, TypeError):
+        raise ImportDataError(f"{name}: the schema in {fmt.MANIFEST} is malformed.") from None
     if unknown := schema.unknown(applied):
         raise ImportDataError(schema.newer_schema_message(name, unknown))
     return manifest
@@ -156,8 +160,14 @@ def load_export(path: Path) -> ImportResult:
             raise ImportDataError(f"This installation is not empty: {listed}. Import into a new data folder "
                                   "(BUDGET_HOME) right after `manage.py migrate`.")
         result = ImportResult()
+        wanted = [apps.get_model(e["model"]) for e in manifest["tables"]
+                  if e.get("rows") and not e.get("derived") and _known(e.get("model"))]
+        if missing := fmt.missing_tables(wanted):
+            listed = ", ".join(sorted(missing))
+            raise ImportDataError(f"{name} has rows for tables this installation lacks ({listed}): run "
+                                  "`manage.py migrate` (and `migrate --database investments`) first.")
         aliases = sorted({fmt.database_of(apps.get_model(e["model"])) for e in manifest["tables"]
-                          if e.get("model") and _known(e["model"])}) or ["default"]
+                          if _known(e.get("model"))}) or ["default"]
         try:
             with contextlib.ExitStack() as stack:
                 for alias in aliases:
@@ -180,10 +190,10 @@ def load_export(path: Path) -> ImportResult:
     return result
 
 
-def _known(model_label: str) -> bool:
+def _known(model_label) -> bool:
     try:
         apps.get_model(model_label)
-    except (LookupError, ValueError):
+    except (LookupError, ValueError, TypeError, AttributeError):
         return False
     return True
 

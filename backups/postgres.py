@@ -26,10 +26,6 @@ class PostgresToolError(Exception):
     """A PostgreSQL tool is missing or failed; the message says which and why."""
 
 
-def is_postgres(alias: str) -> bool:
-    return connections[alias].vendor == "postgresql"
-
-
 def _tool(name: str) -> str:
     if settings.BUDGET_PG_BIN:
         path = Path(settings.BUDGET_PG_BIN) / name

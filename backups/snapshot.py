@@ -29,14 +29,15 @@ from django.utils import timezone
 
 import budgetsite
 from backups import postgres, sqlite_files
-from backups.archive import BackupFile, backup_dir, backup_name, fsync, parse_name, rotate, sha256
+from backups.archive import BackupFile, backup_dir, backup_name, fsync, rotate, sha256
 from budgetsite.home import SECRETS_FILE
 
 MANIFEST = "manifest.json"
 MANIFEST_KIND = "budget-app-backup"
 SECRETS_WARNING = ("This backup holds secrets.json: the SECRET_KEY and the keys that decrypt your bank "
                    "access tokens. Keep it as private as the data folder itself.")
-# Test hook: a subprocess test sets this to a step name to be killed there (see tests).
+# Test hook: the SIGKILL test sets this to a step name ("copied", "archiving") and kills the
+# process while it waits there (backups/tests/test_backup_killed.py).
 PAUSE_ENV = "BUDGET_BACKUP_TEST_PAUSE_AT"
 
 
@@ -123,8 +124,7 @@ def create_backup(*, label: str = "", directory: Path | None = None,
         finally:
             shutil.rmtree(work, ignore_errors=True)
         rotated = rotate(directory)
-    created, label = parse_name(final.name) or (created_at, label)
-    backup = BackupFile(path=final, created_at=created, label=label, size=final.stat().st_size)
+    backup = BackupFile(path=final, created_at=created_at, label=label, size=final.stat().st_size)
     return BackupResult(backup=backup, manifest=manifest, rotated=rotated,
                         secrets_included=manifest["secrets"] is not None)
 

@@ -155,6 +155,10 @@ def test_import_refuses_malformed_zips(exported, tmp_path):
                 dst.writestr(name, src.read(name))
     _refused(no_manifest, "has no manifest.json")
 
+    no_tables = _edited(exported, tmp_path / "notables.zip", member="manifest.json",
+                        edit=lambda t: json.dumps({**json.loads(t), "tables": "all of them"}))
+    _refused(no_tables, "manifest.json has no valid list of tables")
+
     unknown_column = _edited(exported, tmp_path / "col.zip", member="categories.csv",
                              edit=lambda t: t.replace("display_name", "nickname", 1))
     _refused(unknown_column, r"categories\.csv, line 1: unknown column\(s\) nickname")
