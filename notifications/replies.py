@@ -99,37 +99,43 @@ def check_replies() -> RepliesResult:
     result = RepliesResult()
     client = _connect()
     try:
-        # Only unseen mail that mentions one of our Message-IDs, so a busy personal
-        # inbox costs one search, not a fetch per unread mail.
-        mark = f'"{compose.MESSAGE_ID_MARK}"'
-        status, found = client.uid("SEARCH", None, "UNSEEN", "OR", "HEADER", "In-Reply-To", mark,
-                                   "HEADER", "References", mark)
-        if status != "OK":
-            raise ImapError(f"The IMAP server would not search {settings.IMAP_FOLDER!r}.")
-        matcher = None
-        for uid in (found[0] or b"").split():
-            try:
-                header, size = _fetch(client, uid, "BODY.PEEK[HEADER]")
-                first_look = parse_reply(header)
-                rows = _rows_answered(first_look.answers_ids)
-                if not rows:
-                    result.unrelated += 1
-                    continue
-                limit = settings.IMAP_MAX_MESSAGE_BYTES
-                part = "BODY.PEEK[]" if size <= limit else f"BODY.PEEK[]<0.{limit}>"
-                reply = parse_reply(_fetch(client, uid, part)[0])
-                matcher = matcher or CategoryMatcher()
-                _handle(reply, rows, matcher, result)
-            except (imaplib.IMAP4.abort, OSError) as exc:
-                raise ImapError(f"The IMAP connection broke while reading replies: {exc}") from exc
-            except Exception as exc:  # one bad message must not stop the others
-                log.exception("reply %s could not be handled", uid)
-                result.errors.append(f"message {uid.decode()}: {type(exc).__name__}: {exc}")
-            client.uid("STORE", uid, "+FLAGS", r"(\Seen)")
+        _read_unseen(client, result)
+    except (imaplib.IMAP4.error, OSError) as exc:
+        raise ImapError(f"The IMAP server {settings.IMAP_HOST}:{settings.IMAP_PORT} failed while "
+                        f"replies were read: {exc}") from exc
     finally:
         with contextlib.suppress(imaplib.IMAP4.error, OSError):
             client.logout()
     return result
+
+
+def _read_unseen(client: imaplib.IMAP4, result: RepliesResult) -> None:
+    # Only unseen mail that mentions one of our Message-IDs, so a busy personal
+    # inbox costs one search, not a fetch per unread mail.
+    mark = f'"{compose.MESSAGE_ID_MARK}"'
+    status, found = client.uid("SEARCH", None, "UNSEEN", "OR", "HEADER", "In-Reply-To", mark,
+                               "HEADER", "References", mark)
+    if status != "OK":
+        raise ImapError(f"The IMAP server would not search {settings.IMAP_FOLDER!r}.")
+    matcher = None
+    for uid in (found[0] or b"").split():
+        try:
+            header, size = _fetch(client, uid, "BODY.PEEK[HEADER]")
+            rows = _rows_answered(parse_reply(header).answers_ids)
+            if not rows:
+                result.unrelated += 1
+                continue
+            limit = settings.IMAP_MAX_MESSAGE_BYTES
+            part = "BODY.PEEK[]" if size <= limit else f"BODY.PEEK[]<0.{limit}>"
+            reply = parse_reply(_fetch(client, uid, part)[0])
+            matcher = matcher or CategoryMatcher()
+            _handle(reply, rows, matcher, result)
+        except (imaplib.IMAP4.abort, OSError):
+            raise  # the connection is gone: the whole check fails and runs again next time
+        except Exception as exc:  # one bad message must not stop the others
+            log.exception("reply %s could not be handled", uid)
+            result.errors.append(f"message {uid.decode()}: {type(exc).__name__}: {exc}")
+        client.uid("STORE", uid, "+FLAGS", r"(\Seen)")
 
 
 def _fetch(client: imaplib.IMAP4, uid: bytes, part: str) -> tuple[bytes, int]:

@@ -366,3 +366,10 @@ def test_reply_to_a_message_id_we_no_longer_know_stays_unread(seeded, smtp_serve
     out = _check()
 
     assert "1 other mails left unread" in out and _seen(imap_server) == [False]
+
+
+def test_missing_imap_folder_is_a_clear_command_error(seeded, imap_server, settings):
+    settings.IMAP_FOLDER = "Budget Replies"
+
+    with pytest.raises(CommandError, match="The IMAP folder 'Budget Replies' cannot be opened"):
+        call_command("check_replies")

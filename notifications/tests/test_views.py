@@ -151,3 +151,12 @@ def test_notification_check_confirms_and_tells_the_page(htmx_client, seeded, smt
     txn.refresh_from_db()
     assert txn.category.short_desc == "restaurants"
     assert "<strong>Restaurants</strong>" in response.content.decode()
+
+
+def test_notification_log_admin_lists_rows(owner_client, seeded, smtp_server):
+    _pending(seeded)
+    notify()
+
+    response = owner_client.get(reverse("admin:notifications_notificationlog_changelist"))
+
+    assert response.status_code == 200 and "sent" in response.content.decode()
