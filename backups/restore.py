@@ -10,6 +10,7 @@ one psql transaction). The app should be stopped while this runs.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import shutil
 import tempfile
@@ -118,6 +119,20 @@ def check_backup(path: Path, work: Path) -> _Checked:
     return _Checked(manifest=manifest, files=files, secrets=secrets)
 
 
+def _refuse_while_the_scheduler_runs() -> None:
+    """A running scheduler (in `serve` or `runscheduler`) holds BUDGET_HOME/scheduler.lock."""
+    lock = Path(settings.BUDGET_HOME) / "scheduler.lock"
+    if not lock.exists():
+        return
+    with open(lock) as handle:
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            raise RestoreError("the app is running (its scheduler holds scheduler.lock): stop `serve` "
+                               "and `runscheduler`, then restore.") from None
+        fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
 def restore_backup(path: Path, *, restore_secrets: bool = True,
                    say: Callable[[str], None] = lambda line: None) -> RestoreResult:
     """Check the backup, make a safety backup of the current state, then replace the databases."""
@@ -127,6 +142,7 @@ def restore_backup(path: Path, *, restore_secrets: bool = True,
         work = Path(tmp)
         say(f"Checking {path.name}…")
         checked = check_backup(Path(path), work)
+        _refuse_while_the_scheduler_runs()
         say("Making a safety backup of the current state first…")
         safety = create_backup(label="pre-restore", say=say).backup
         connections.close_all()

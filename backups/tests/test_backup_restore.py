@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import sqlite3
@@ -39,18 +40,19 @@ def _change_everything(owner) -> None:
 
 def test_restore_round_trip_gives_back_every_row_of_every_table(owner):
     fill_ledger(owner)
-    before = all_rows()
+    before = {alias: all_rows(alias) for alias in settings.DATABASES}
     backup = create_backup().backup
     _change_everything(owner)
-    assert all_rows() != before
+    assert all_rows() != before["default"]
 
     result = restore_backup(backup.path)
 
-    after = all_rows()
-    assert after.keys() == before.keys()
-    for table in before:
-        assert after[table] == before[table], f"table {table} differs after the restore"
-    assert result.databases[0] == "default"
+    assert sorted(result.databases) == sorted(settings.DATABASES)
+    for alias, tables in before.items():
+        after = all_rows(alias)
+        assert after.keys() == tables.keys()
+        for table in tables:
+            assert after[table] == tables[table], f"table {table} of {alias} differs after the restore"
     # The state before the restore was kept, and it holds the changes.
     assert result.safety_backup.label == "pre-restore"
     assert {b.name for b in list_backups()} == {backup.name, result.safety_backup.name}
@@ -172,3 +174,11 @@ def test_restore_command_names_the_safety_backup_and_says_to_stop_the_app(owner,
     out = capsys.readouterr().out
     assert "Stop the app" in out and "pre-restore" in out
     assert Budget.objects.get().amount == Decimal("612.34")
+
+
+def test_restore_refuses_while_the_scheduler_runs(owner):
+    fill_ledger(owner)
+    backup = create_backup().backup
+    with open(Path(settings.BUDGET_HOME) / "scheduler.lock", "a") as held:
+        fcntl.flock(held.fileno(), fcntl.LOCK_EX)  # what a running `serve` holds
+        _refused(backup.path, "the app is running")
