@@ -255,3 +255,24 @@ def test_resend_mails_a_skipped_transaction(seeded, smtp_server):
     row.refresh_from_db()
     assert row.state == "sent" and row.skipped_at is None
     assert smtp_server.messages[-1]["Subject"] == "To review: Kroger $54.23 on 2026-10-01"
+
+
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS:UserWarning")  # loopback
+def test_send_test_mail_logs_in_with_the_configured_user(settings):
+    from tests.fakes.mail import SmtpServer
+
+    with SmtpServer(login=("budget", "smtp-pass")) as server:
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", server.port
+        settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+        settings.BUDGET_NOTIFY_TO = [OWNER_ADDRESS]
+        settings.EMAIL_HOST_USER, settings.EMAIL_HOST_PASSWORD = "budget", "wrong"
+        with pytest.raises(MailError) as refused:
+            send_test_mail()
+        settings.EMAIL_HOST_PASSWORD = "smtp-pass"
+        send_test_mail()
+
+    assert str(refused.value) == (f"The mail server 127.0.0.1:{server.port} refused the user name "
+                                  "or password (EMAIL_HOST_USER).")
+    assert "wrong" not in str(refused.value)
+    assert server.logins == ["budget"] and len(server.messages) == 1

@@ -31,7 +31,7 @@ from email.message import EmailMessage
 from pathlib import Path
 
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import Envelope
+from aiosmtpd.smtp import AuthResult, Envelope, LoginPassword
 
 logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd logs every SMTP line
 
@@ -59,14 +59,30 @@ class _Handler:
 
 
 class SmtpServer:
-    """aiosmtpd on a free port of 127.0.0.1; `messages` are the parsed mails received."""
+    """aiosmtpd on a free port of 127.0.0.1; `messages` are the parsed mails received.
 
-    def __init__(self) -> None:
+    With `login=(user, password)` it requires SMTP AUTH (over plain SMTP: loopback only).
+    """
+
+    def __init__(self, login: tuple[str, str] | None = None) -> None:
         self.port = free_port()
         self.raw: list[bytes] = []
         self.envelopes: list[tuple[str, list[str]]] = []
         self.fail_with = ""
-        self._controller = Controller(_Handler(self), hostname="127.0.0.1", port=self.port)
+        self.logins: list[str] = []
+        auth = {"authenticator": self._authenticate, "auth_required": True,
+                "auth_require_tls": False} if login else {}
+        self._login = login
+        self._controller = Controller(_Handler(self), hostname="127.0.0.1", port=self.port, **auth)
+
+    def _authenticate(self, server, session, envelope, mechanism, auth_data) -> AuthResult:
+        if not isinstance(auth_data, LoginPassword):
+            return AuthResult(success=False, handled=False)
+        user, password = auth_data.login.decode(), auth_data.password.decode()
+        ok = (user, password) == self._login
+        if ok:
+            self.logins.append(user)
+        return AuthResult(success=ok, handled=False)
 
     def __enter__(self) -> SmtpServer:
         self._controller.start()
