@@ -66,7 +66,9 @@ def _connect() -> imaplib.IMAP4:
     server = f"{settings.IMAP_HOST}:{settings.IMAP_PORT}"
     try:
         if settings.IMAP_SSL:
+            # imaplib's own default context does not verify the server: ours does.
             client = imaplib.IMAP4_SSL(settings.IMAP_HOST, settings.IMAP_PORT,
+                                       ssl_context=ssl.create_default_context(),
                                        timeout=settings.EMAIL_TIMEOUT)
         else:
             client = imaplib.IMAP4(settings.IMAP_HOST, settings.IMAP_PORT, timeout=settings.EMAIL_TIMEOUT)

@@ -373,3 +373,26 @@ def test_missing_imap_folder_is_a_clear_command_error(seeded, imap_server, setti
 
     with pytest.raises(CommandError, match="The IMAP folder 'Budget Replies' cannot be opened"):
         call_command("check_replies")
+
+
+def test_imap_over_tls_verifies_the_server_certificate(seeded, smtp_server, settings, monkeypatch):
+    from tests.fakes.mail import ImapServer
+
+    txn = _pending()
+    original = _notified(smtp_server, txn)
+    with ImapServer(tls=True) as server:
+        server.append(reply_to(original, "Restaurants"))
+        settings.IMAP_HOST, settings.IMAP_PORT, settings.IMAP_SSL = "127.0.0.1", server.tls_port, True
+        settings.IMAP_USER, settings.IMAP_PASSWORD = server.user, server.password
+
+        with pytest.raises(CommandError, match=r"TLS with the IMAP server 127\.0\.0\.1:\d+ failed "
+                                               r"\(CERTIFICATE_VERIFY_FAILED\)"):
+            call_command("check_replies")
+        txn.refresh_from_db()
+        assert txn.status == Status.PENDING_REVIEW  # nothing read from an unverified server
+
+        monkeypatch.setenv("SSL_CERT_FILE", str(server.cert_path))  # as a private CA would be
+        _check()
+
+    txn.refresh_from_db()
+    assert txn.category.short_desc == "restaurants"

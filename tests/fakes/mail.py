@@ -106,7 +106,7 @@ state_dir = {root}/state
 instance_name = budget-test-{port}
 protocols = imap
 listen = 127.0.0.1
-ssl = no
+{ssl}
 disable_plaintext_auth = no
 auth_mechanisms = plain login
 log_path = {root}/dovecot.log
@@ -128,7 +128,8 @@ service imap-login {{
     port = {port}
   }}
   inet_listener imaps {{
-    port = 0
+    address = 127.0.0.1
+    port = {tls_port}
   }}
 }}
 service anvil {{
@@ -145,16 +146,54 @@ service stats {{
 """
 
 
+def _self_signed(root: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 and localhost, and its key, written under `root`."""
+    import datetime
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=2))
+        .add_extension(x509.SubjectAlternativeName([
+            x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = root / "cert.pem", root / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM,
+                                           serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return cert_path, key_path
+
+
 class ImapServer:
-    """Debian's dovecot serving one Maildir user over plain IMAP on 127.0.0.1."""
+    """Debian's dovecot serving one Maildir user over plain IMAP on 127.0.0.1.
+
+    With `tls=True` it also serves IMAPS on `tls_port` with a self-signed
+    certificate (`cert_path`), for tests that a client verifies the server.
+    """
 
     user = IMAP_USER
     password = IMAP_PASSWORD
 
-    def __init__(self) -> None:
+    def __init__(self, *, tls: bool = False) -> None:
         self.host = "127.0.0.1"
         self.port = free_port()
+        self.tls_port = free_port() if tls else 0
         self.root = Path(tempfile.mkdtemp(prefix="budget-imap-"))
+        self.cert_path: Path | None = None
         self._process: subprocess.Popen | None = None
 
     def __enter__(self) -> ImapServer:
@@ -174,9 +213,13 @@ class ImapServer:
             f"{self.user}:{{PLAIN}}{self.password}:{mail_user.pw_uid}:{mail_user.pw_gid}::"
             f"{self.root}/mail/{self.user}::\n"
         )
+        ssl = "ssl = no"
+        if self.tls_port:
+            self.cert_path, key_path = _self_signed(self.root)
+            ssl = f"ssl = yes\nssl_cert = <{self.cert_path}\nssl_key = <{key_path}"
         config = self.root / "dovecot.conf"
         config.write_text(_CONFIG.format(root=self.root, port=self.port, internal=internal,
-                                         login=login))
+                                         login=login, ssl=ssl, tls_port=self.tls_port))
         self._process = subprocess.Popen(
             [DOVECOT, "-c", str(config), "-F"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
             start_new_session=True,
@@ -229,7 +272,9 @@ class ImapServer:
     def flags(self, folder: str = "INBOX") -> list[str]:
         """The flags of each message in `folder`, in order."""
         with self.connect() as client:
-            client.select(folder, readonly=True)
+            _, count = client.select(folder, readonly=True)
+            if count[0] == b"0":
+                return []
             _, data = client.fetch("1:*", "(FLAGS)")
         return [part.decode() for part in data if part]
 
