@@ -108,6 +108,24 @@ def _get(url: str, headers: dict[str, str] | None = None):
         return error
 
 
+def test_serve_ignores_forwarded_headers_from_anyone_but_the_proxy(tmp_path):
+    port = _free_port()
+    process = subprocess.Popen(
+        [sys.executable, "manage.py", "serve", "--port", str(port), "--no-scheduler"],
+        cwd=ROOT, env=_env(tmp_path, **SERVER_PROFILE, BUDGET_TRUSTED_PROXY="192.0.2.1"),
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_for_health(f"{base}/health", process)
+        # We are not 192.0.2.1: a claim of https is dropped, and the request is sent to https.
+        forged = _get(f"{base}/", {"X-Forwarded-Proto": "https"})
+        assert forged.status == 301 and forged.headers["Location"].startswith("https://")
+    finally:
+        process.terminate()
+        process.communicate(timeout=30)
+
+
 def _wait_for_health(url: str, process: subprocess.Popen) -> str:
     """Poll until the server answers (start-up speed is not under test)."""
     for _ in range(600):
