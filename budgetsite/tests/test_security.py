@@ -376,3 +376,22 @@ def test_a_restored_row_keeps_who_edited_it(owner_client, ledger):
     owner_client.post(f"/transactions/trash/{memory.pk}/restore")
     restored = Transaction.objects.get(pk=first.pk)
     assert restored.updated_by.username == "owner" and restored.updated_at is not None
+
+
+@pytest.mark.django_db
+def test_admin_edits_and_deletes_are_recorded_like_the_pages(owner_client, owner, ledger):
+    first, second, third = ledger
+    form = {"account": first.account_id, "date": "2026-10-01", "description": "SHOP 1 (fixed)",
+            "merchant_name": "", "merchant_key": "", "amount": "12.50", "status": Status.PENDING_REVIEW,
+            "source": Source.CSV_IMPORT, "is_pending": "false", "notes": "", "external_id": ""}
+    response = owner_client.post(f"/admin/transactions/transaction/{first.pk}/change/", form)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    first.refresh_from_db()
+    assert (first.description, first.updated_by) == ("SHOP 1 (fixed)", owner)
+    # Deleting in the admin, one row or a selection, moves rows to the Trash with who did it.
+    owner_client.post(f"/admin/transactions/transaction/{second.pk}/delete/", {"post": "yes"})
+    owner_client.post("/admin/transactions/transaction/",
+                      {"action": "delete_selected", "post": "yes", "_selected_action": [third.pk]})
+    assert not Transaction.objects.filter(pk__in=[second.pk, third.pk]).exists()
+    trashed = DeletedTransaction.objects.filter(original_id__in=[second.pk, third.pk])
+    assert [(d.deleted_by, d.snapshot is not None) for d in trashed] == [(owner, True), (owner, True)]
