@@ -24,6 +24,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import connection
 
+from insights import revision
 from insights.ledger import EXPENSE, INCOME, TRANSFER, ZERO, Categories, CategoryInfo, month_totals
 from insights.months import Month
 from transactions.models import PENDING_STATUSES, Transaction
@@ -93,11 +94,34 @@ class Unusual:
         return (self.transaction.amount / self.usual).quantize(Decimal("0.1"), ROUND_HALF_UP)
 
 
+# (today, ledger revision, excluded categories) -> what `_flagged` found. The
+# statistics sort three months of charges per merchant and per category, which
+# costs more than a page may; they change only when counted money does.
+_FLAGGED: dict[tuple, dict[int, tuple[Decimal, int, str]]] = {}
+_FLAGGED_KEEP = 8
+
+
 def unusual_transactions(today: datetime.date, *, limit: int = 25) -> list[Unusual]:
     """Charges of the last RECENT_DAYS far above what is usual for their merchant or category,
     largest excess first."""
     categories = Categories()
     excluded = [*categories.ids(INCOME), *categories.ids(TRANSFER)]
+    # The revision is read before the statistics: a write landing in between
+    # only makes this answer newer than its key, and the next request recomputes.
+    key = (today, revision.current(), tuple(sorted(excluded)))
+    found = _FLAGGED.get(key)
+    if found is None:
+        found = _flagged(today, excluded)
+        while len(_FLAGGED) >= _FLAGGED_KEEP:
+            _FLAGGED.pop(next(iter(_FLAGGED)))
+        _FLAGGED[key] = found
+    loaded = Transaction.objects.select_related("account", "category").in_bulk(list(found))
+    unusual = [Unusual(loaded[pk], *found[pk]) for pk in found if pk in loaded]
+    return sorted(unusual, key=lambda u: (u.excess, u.transaction.pk), reverse=True)[:limit]
+
+
+def _flagged(today: datetime.date, excluded: list[int]) -> dict[int, tuple[Decimal, int, str]]:
+    """Transaction id -> (usual amount, history, basis) for every recent charge far above usual."""
     found: dict[int, tuple[Decimal, int, str]] = {}
     thin: dict[int, int] = {}  # recent charge id -> category, for merchants with little history
     for pk, category_id, median, n, flagged in _far(today, "merchant_key", excluded):
@@ -113,9 +137,7 @@ def unusual_transactions(today: datetime.date, *, limit: int = 25) -> list[Unusu
         for pk, _, median, n, flagged in rows:
             if flagged and n >= MIN_HISTORY:
                 found[pk] = (Decimal(median).quantize(CENT), n, "category")
-    loaded = Transaction.objects.select_related("account", "category").in_bulk(list(found))
-    unusual = [Unusual(loaded[pk], *found[pk]) for pk in found if pk in loaded]
-    return sorted(unusual, key=lambda u: (u.excess, u.transaction.pk), reverse=True)[:limit]
+    return found
 
 
 @dataclass

@@ -87,6 +87,21 @@ class LedgerCategoryMonth(models.Model):
         return f"{self.month} {self.category_id}: {cents(self.total_cents)}"
 
 
+class LedgerRevision(models.Model):
+    """One row whose `token` the database redraws on every change to counted money.
+
+    See `insights/revision.py`.
+    """
+
+    token = models.BigIntegerField(default=0)
+
+    class Meta:
+        db_table = "ledger_revision"
+
+    def __str__(self) -> str:
+        return f"ledger revision {self.token}"
+
+
 def cents(value: int | None) -> Decimal:
     """Whole cents from the summary as money: 123456 -> Decimal("1234.56")."""
     return Decimal(value or 0).scaleb(-2)
