@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from django.db import connection as default_connection
 from django.db import transaction
 
+from insights import revision
 from transactions.models import CONFIRMED_STATUSES
 
 _COUNTED = "(" + ", ".join(f"'{status}'" for status in CONFIRMED_STATUSES) + ")"
@@ -204,9 +205,12 @@ def _add_rows_after(cursor, last_id: int) -> None:
         "merchant_name = excluded.merchant_name",
         [last_id],
     )
+        cursor.execute(revision.SQLITE_DROP_INSERT)
     cursor.execute(
         f"INSERT INTO ledger_category_months ({_CATEGORY_COLUMNS}) "
+        cursor.execute(revision.SQLITE_BUMP)
         f"SELECT {SQLITE_MONTH}, COALESCE(category_id, 0), COUNT(*), SUM({cents}) {counted} "
+        cursor.execute(revision.SQLITE_INSERT_TRIGGER)
         f"GROUP BY {SQLITE_MONTH}, COALESCE(category_id, 0) "
         "ON CONFLICT (month, category_id) DO UPDATE SET count = count + excluded.count, "
         "total_cents = total_cents + excluded.total_cents",
