@@ -185,9 +185,12 @@ def bulk_insert(rows: int, connection=default_connection):
         cursor.execute("SELECT COALESCE(MAX(id), 0) FROM transactions")
         (last_id,) = cursor.fetchone()
         cursor.execute(SQLITE_DROP[0])
+        cursor.execute(revision.SQLITE_DROP_INSERT)
         yield
         _add_rows_after(cursor, last_id)
+        cursor.execute(revision.SQLITE_BUMP)
         cursor.execute(SQLITE_TRIGGERS[0])
+        cursor.execute(revision.SQLITE_INSERT_TRIGGER)
 
 
 def _add_rows_after(cursor, last_id: int) -> None:
@@ -205,12 +208,9 @@ def _add_rows_after(cursor, last_id: int) -> None:
         "merchant_name = excluded.merchant_name",
         [last_id],
     )
-        cursor.execute(revision.SQLITE_DROP_INSERT)
     cursor.execute(
         f"INSERT INTO ledger_category_months ({_CATEGORY_COLUMNS}) "
-        cursor.execute(revision.SQLITE_BUMP)
         f"SELECT {SQLITE_MONTH}, COALESCE(category_id, 0), COUNT(*), SUM({cents}) {counted} "
-        cursor.execute(revision.SQLITE_INSERT_TRIGGER)
         f"GROUP BY {SQLITE_MONTH}, COALESCE(category_id, 0) "
         "ON CONFLICT (month, category_id) DO UPDATE SET count = count + excluded.count, "
         "total_cents = total_cents + excluded.total_cents",
