@@ -240,6 +240,8 @@ def _answer(row: NotificationLog, choice: Choice, reply: Reply, user, *,
             problem = f"{compose.describe(t)} has no prediction to accept: reply with a category."
     elif choice.kind == "category":
         category = choice.category
+    elif not choice.text.strip():
+        problem = f"No category was given for {compose.describe(t)}, so it is unchanged."
     elif choice.kind == "ambiguous":
         problem = (f"“{choice.text[:80]}” could mean more than one category, "
                    f"so {compose.describe(t)} is unchanged.")

@@ -59,7 +59,7 @@ def _seen(imap_server) -> list[bool]:
     return ["\\Seen" in flags for flags in imap_server.flags()]
 
 
-def test_plain_reply_confirms_and_teaches_the_merchant(seeded, smtp_server, imap_server):
+def test_plain_reply_confirms_and_teaches_the_merchant(seeded, smtp_server, imap_server, owner):
     txn = _pending()
     original = _notified(smtp_server, txn)
     imap_server.append(reply_to(original, "Restaurants"))
@@ -69,6 +69,7 @@ def test_plain_reply_confirms_and_teaches_the_merchant(seeded, smtp_server, imap
     txn.refresh_from_db()
     restaurants = Category.objects.get(short_desc="restaurants")
     assert txn.status == Status.CONFIRMED and txn.category == restaurants
+    assert txn.confirmed_by == owner  # the user whose address sent the reply
     assert MerchantMapping.objects.get(merchant_pattern="safeway").category == restaurants
     row = NotificationLog.objects.get()
     assert row.replied_at is not None and row.reply_category == "Restaurants"
@@ -303,7 +304,7 @@ def test_digest_reply_problems_are_answered_per_line(seeded, smtp_server, imap_s
     first = _pending()
     _pending("KROGER #123", "Kroger", "kroger", day=4)
     digest = _notified(smtp_server)
-    imap_server.append(reply_to(digest, "1 ok\n2 gas\n7 Groceries"))
+    imap_server.append(reply_to(digest, "1 ok\n2 gas\n7 Groceries\n2"))
 
     _check()
 
@@ -313,6 +314,7 @@ def test_digest_reply_problems_are_answered_per_line(seeded, smtp_server, imap_s
     assert body.startswith("Part of your reply could not be used")
     assert "Line 2: “gas” could mean more than one category" in body
     assert "Line 7: that mail has no line 7 (it has 1 to 2)." in body
+    assert "Line 2: No category was given for Kroger $54.23 on 2026-10-04" in body
 
 
 def test_digest_reply_without_a_line_number_asks_for_one(seeded, smtp_server, imap_server):
