@@ -217,6 +217,28 @@ def main() -> None:
     for name, url in PAGES:
         assert client.get(url).status_code == 200, url
         page_latency(name, client, url, made["rows"])
+    anomalies_after_a_change(client, made["rows"])
+
+
+def anomalies_after_a_change(client, rows: int) -> None:
+    """The unusual-spending statistics are kept per ledger token: time the first view after a
+    write (each sample edits one confirmed charge first), when they are computed afresh."""
+    from django.db.models import F
+
+    from transactions.models import Transaction
+
+    charge = Transaction.objects.filter(status="confirmed", amount__gt=0).order_by("-date").first()
+    wall, cpu = [], []
+    for _ in range(10):
+        Transaction.objects.filter(pk=charge.pk).update(amount=F("amount"))
+        started, used = time.perf_counter(), time.process_time()
+        assert client.get("/insights/anomalies/").status_code == 200
+        wall.append((time.perf_counter() - started) * 1000)
+        cpu.append((time.process_time() - used) * 1000)
+    wall_p50, wall_p95 = _percentiles(wall)
+    cpu_p50, cpu_p95 = _percentiles(cpu)
+    report("insights_anomalies_after_write_p95", wall_p95, "ms", p50=wall_p50, cpu_p50=cpu_p50,
+           cpu_p95=cpu_p95, n=len(wall), rows=rows, load=round(os.getloadavg()[0], 1))
 
 
 if __name__ == "__main__":
