@@ -33,6 +33,12 @@ def normalized(text: str) -> str:
     return " ".join(w for w in words if w != "and")
 
 
+def accepts_all(text: str) -> bool:
+    """`"all OK"`, `"OK to all"`, `"yes, all"`: accept every prediction of a digest."""
+    words = [w for w in normalized(text).split() if w not in ("to", "for", "of", "them", "the")]
+    return "all" in words and len(words) == 2 and any(w in ACCEPT for w in words)
+
+
 def split_line_number(text: str) -> tuple[int | None, str]:
     """`"2 Groceries"`, `"#2: OK"`, `"line 2 - ok"` -> (2, rest); else (None, text)."""
     found = _LINE.match(text.strip())

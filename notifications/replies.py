@@ -30,7 +30,7 @@ from django.utils import timezone
 
 from notifications import compose
 from notifications.mailparse import Reply, answer_lines, parse_reply
-from notifications.matching import CategoryMatcher, Choice, split_line_number
+from notifications.matching import CategoryMatcher, Choice, accepts_all, split_line_number
 from notifications.models import NotificationLog
 from notifications.notify import MailError, send_messages
 from transactions.confirm import confirm
@@ -199,7 +199,8 @@ def _apply(reply: Reply, rows: list[NotificationLog], matcher: CategoryMatcher,
     numbered = len(rows) > 1 or rows[0].line is not None
     if not numbered:
         return _answer(rows[0], matcher.match(lines[0]), reply, user)
-    by_line = {r.line: r for r in rows}
+    if accepts_all(lines[0]):
+        return _answer_lines([(r.line, "OK") for r in rows], rows, matcher, reply, user)
     answers: list[tuple[int, str]] = []
     for line in lines:
         number, rest = split_line_number(line)
@@ -212,6 +213,13 @@ def _apply(reply: Reply, rows: list[NotificationLog], matcher: CategoryMatcher,
         return [{"line": None, "closest": [],
                  "message": f"“{lines[0][:80]}” does not say which transaction it is for: start the "
                             f"line with its number (1 to {len(rows)}), e.g. “1 Groceries”."}], 0
+    return _answer_lines(answers, rows, matcher, reply, user)
+
+
+def _answer_lines(answers: list[tuple[int, str]], rows: list[NotificationLog],
+                  matcher: CategoryMatcher, reply: Reply, user) -> tuple[list[dict], int]:
+    """Apply each (line number, answer) of a digest reply."""
+    by_line = {r.line: r for r in rows}
     problems, confirmed = [], 0
     for number, rest in answers:
         row = by_line.get(number)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from notifications.mailparse import answer_lines, parse_reply
-from notifications.matching import CategoryMatcher, split_line_number
+from notifications.matching import CategoryMatcher, accepts_all, split_line_number
 
 
 def test_answer_lines_stop_at_quote_and_signature():
@@ -27,6 +27,14 @@ def test_answer_lines_stop_at_quote_and_signature():
 ])
 def test_split_line_number(text, expected):
     assert split_line_number(text) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("all OK", True), ("OK to all", True), ("Yes, all of them", True), ("ok", False),
+    ("all groceries", False), ("all", False),
+])
+def test_accepts_all(text, expected):
+    assert accepts_all(text) is expected
 
 
 @pytest.mark.django_db

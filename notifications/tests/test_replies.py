@@ -398,3 +398,22 @@ def test_imap_over_tls_verifies_the_server_certificate(seeded, smtp_server, sett
 
     txn.refresh_from_db()
     assert txn.category.short_desc == "restaurants"
+
+
+def test_digest_reply_all_ok_accepts_every_prediction(seeded, smtp_server, imap_server):
+    first = _pending()
+    second = _pending("SHELL OIL", "Shell", "shell", day=4, predicted="fuel")
+    third = _pending("ODD SHOP", "Odd shop", "odd shop", day=5, predicted=None)
+    digest = _notified(smtp_server)
+    assert '"all OK" accepts every prediction' in digest.get_body(("plain",)).get_content()
+    imap_server.append(reply_to(digest, "All OK"))
+
+    _check()
+
+    for t in (first, second, third):
+        t.refresh_from_db()
+    assert (first.category.short_desc, second.category.short_desc) == ("groceries", "fuel")
+    assert third.status == Status.PENDING_REVIEW
+    body = smtp_server.messages[-1].get_body(("plain",)).get_content()
+    assert body.startswith("Part of your reply could not be used")
+    assert "Line 3: Odd shop $54.23 on 2026-10-05 has no prediction to accept" in body
