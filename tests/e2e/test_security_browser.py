@@ -62,6 +62,7 @@ def test_a_person_added_on_the_people_page_shares_the_ledger(logged_in_page, bro
     page.get_by_role("button", name="Add").click()
     expect(page.get_by_role("status")).to_contain_text("Added sam")
     expect(page.locator("#people")).to_contain_text("Member")
+    screenshot(page, "people")
 
     # Sam logs in in another browser and confirms the row's category.
     sams = browser.new_context(base_url=live_server.url)
