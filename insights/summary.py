@@ -90,16 +90,17 @@ def _postgresql(row: str) -> tuple[str, str, str, str]:
 _OLD_MONTH, _OLD_CATEGORY, _OLD_CENTS, _OLD_SQUARE = _postgresql("OLD")
 _NEW_MONTH, _NEW_CATEGORY, _NEW_CENTS, _NEW_SQUARE = _postgresql("NEW")
 _OLD_WHERE = f"month = {_OLD_MONTH} AND category_id = {_OLD_CATEGORY}"
-# One writer of the summaries at a time, as SQLite's write lock gives: a
-# transaction's rows reach summary rows in any order, so two writers at once
-# (an import and a review save) deadlock on PostgreSQL's row locks.
+# One writer of the ledger at a time, as SQLite's write lock gives. Two
+# transactions writing rows reach summary (and ledger) rows in any order, so
+# with row locks alone an import and a review save deadlock. The lock is taken
+# by a statement trigger, before the statement locks its first row: taken
+# later (in the row trigger) a writer could hold a row the lock's holder needs.
 _POSTGRESQL_LOCK = 0x6C65646D  # any constant bigint shared by every writer
 
 POSTGRESQL_TRIGGERS = [
     f"""
 CREATE OR REPLACE FUNCTION ledger_months_sync() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  PERFORM pg_advisory_xact_lock({_POSTGRESQL_LOCK});
   IF TG_OP <> 'INSERT' AND OLD.status IN {_COUNTED} THEN
     UPDATE ledger_months SET count = count - 1, total_cents = total_cents - {_OLD_CENTS},
         squares = squares - {_OLD_SQUARE}
@@ -125,10 +126,16 @@ BEGIN
 END $$""",
     "CREATE TRIGGER ledger_months_sync AFTER INSERT OR DELETE OR UPDATE OF status, category_id, date, "
     "amount, merchant_key, merchant_name ON transactions FOR EACH ROW EXECUTE FUNCTION ledger_months_sync()",
+    "CREATE OR REPLACE FUNCTION ledger_writer_lock() RETURNS trigger LANGUAGE plpgsql AS $$ "
+    f"BEGIN PERFORM pg_advisory_xact_lock({_POSTGRESQL_LOCK}); RETURN NULL; END $$",
+    "CREATE TRIGGER ledger_writer_lock BEFORE INSERT OR UPDATE OR DELETE ON transactions "
+    "FOR EACH STATEMENT EXECUTE FUNCTION ledger_writer_lock()",
 ]
 POSTGRESQL_DROP = [
     "DROP TRIGGER IF EXISTS ledger_months_sync ON transactions",
     "DROP FUNCTION IF EXISTS ledger_months_sync()",
+    "DROP TRIGGER IF EXISTS ledger_writer_lock ON transactions",
+    "DROP FUNCTION IF EXISTS ledger_writer_lock()",
 ]
 POSTGRESQL_MONTH = "to_char(date, 'YYYY-MM')"
 
@@ -139,6 +146,19 @@ def _vendor(connection) -> tuple[list[str], list[str], str]:
     if connection.vendor == "sqlite":
         return SQLITE_TRIGGERS, SQLITE_DROP, SQLITE_MONTH
     raise NotImplementedError(f"ledger_months has no triggers for {connection.vendor}")
+
+
+def lock_ledger(connection=default_connection) -> None:
+    """Wait until no other transaction writes the ledger, and hold that until this one ends.
+
+    For a transaction that reads before it writes (an import's dedupe): on
+    PostgreSQL the writer lock would otherwise come only with its first write,
+    after another import could have written the same rows unseen. SQLite's
+    IMMEDIATE transactions hold the write lock from their start already.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT pg_advisory_xact_lock({_POSTGRESQL_LOCK})")
 
 
 def drop_triggers(connection=default_connection) -> None:
@@ -224,8 +244,7 @@ def rebuild(connection=default_connection) -> int:
     cents = "round(amount * 100)"
     square = f"CAST({cents} AS DOUBLE PRECISION) * CAST({cents} AS DOUBLE PRECISION)"
     with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
-        if connection.vendor == "postgresql":  # no trigger writes between the delete and the sums
-            cursor.execute(f"SELECT pg_advisory_xact_lock({_POSTGRESQL_LOCK})")
+        lock_ledger(connection)  # no trigger writes between the delete and the sums
         cursor.execute("DELETE FROM ledger_months")
         cursor.execute("DELETE FROM ledger_category_months")
         cursor.execute(

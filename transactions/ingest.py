@@ -117,6 +117,7 @@ def ingest(
     result = IngestResult(dry_run=dry_run)
     try:
         with transaction.atomic():
+            summary.lock_ledger()
             batch = ImportBatch.objects.create(
                 file_name=file_name[:255] or "(rows)", account=account, source=source,
                 file_format=file_format, created_by=user,
