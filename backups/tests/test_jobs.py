@@ -9,7 +9,7 @@ from backups.archive import list_backups
 from backups.jobs import backup_daily
 from budgetsite.scheduler import build
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db(transaction=True, databases="__all__")
 
 
 def test_daily_backup_is_scheduled_at_the_configured_hour(settings):
