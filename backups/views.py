@@ -18,7 +18,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from backups.archive import age_warning, find_backup, list_backups
+from backups.archive import age_warning, backup_dir, find_backup, list_backups
 from backups.export import export_file_name, write_export
 from backups.snapshot import SECRETS_WARNING, BackupError, create_backup
 
@@ -30,7 +30,7 @@ def _backups_context() -> dict:
     backups = list_backups()
     latest = backups[0] if backups else None
     return {"backups": backups[:RECENT], "latest": latest, "age_warning": age_warning(latest),
-            "secrets_warning": SECRETS_WARNING}
+            "secrets_warning": SECRETS_WARNING, "backup_folder": backup_dir()}
 
 
 @login_required

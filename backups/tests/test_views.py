@@ -33,12 +33,13 @@ def member(db):
     return client
 
 
-def test_settings_page_without_a_backup_says_so(owner_client):
+def test_settings_page_without_a_backup_says_so(owner_client, backup_folder):
     response = owner_client.get(reverse("settings"))
     assert response.status_code == 200
     html = response.content.decode()
     assert "There is no backup yet." in html
     assert "Back up now" in html and reverse("export_download") in html
+    assert f"Backups are kept in <code>{backup_folder}</code>" in html
     assert f'href="{reverse("settings")}"' in html  # the navigation entry
 
 
