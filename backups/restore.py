@@ -57,8 +57,13 @@ def _read_manifest(archive: zipfile.ZipFile, label: str) -> dict:
         raise RestoreError(f"{label}: {MANIFEST} is not valid JSON ({exc}).") from None
     if not isinstance(manifest, dict) or manifest.get("kind") != MANIFEST_KIND:
         raise RestoreError(f"{label}: {MANIFEST} does not describe a Budget App backup.")
-    if not isinstance(manifest.get("databases"), dict) or not manifest["databases"]:
-        raise RestoreError(f"{label}: {MANIFEST} lists no databases.")
+    databases = manifest.get("databases")
+    if not isinstance(databases, dict) or not databases or not all(
+            isinstance(info, dict) and isinstance(info.get("file"), str) for info in databases.values()):
+        raise RestoreError(f"{label}: {MANIFEST} has no valid list of databases.")
+    secrets = manifest.get("secrets")
+    if secrets is not None and not (isinstance(secrets, dict) and isinstance(secrets.get("file"), str)):
+        raise RestoreError(f"{label}: {MANIFEST} describes the secrets file wrongly.")
     return manifest
 
 
@@ -100,7 +105,7 @@ def check_backup(path: Path, work: Path) -> _Checked:
             files = {}
             for alias, info in manifest["databases"].items():
                 _check_target(label, alias, info)
-                member = info.get("file", "")
+                member = info["file"]
                 if member not in archive.namelist():
                     raise RestoreError(f"{label}: {MANIFEST} names {member!r}, which is not in the archive.")
                 target = work / f"{alias}.{info.get('engine')}"

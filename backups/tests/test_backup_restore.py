@@ -161,6 +161,13 @@ def test_restore_refuses_a_damaged_or_foreign_file(owner, tmp_path):
     no_manifest = _rewrite(backup.path, tmp_path / "nomanifest.zip", drop="manifest.json")
     _refused(no_manifest, "has no manifest.json")
 
+    bad_manifest = tmp_path / "badmanifest.zip"
+    with zipfile.ZipFile(backup.path) as src, zipfile.ZipFile(bad_manifest, "w") as dst:
+        for name in src.namelist():
+            dst.writestr(name, src.read(name) if name != "manifest.json" else json.dumps(
+                {**json.loads(src.read(name)), "databases": {"default": "budget.db"}}))
+    _refused(bad_manifest, "manifest.json has no valid list of databases")
+
     not_a_zip = tmp_path / "notes.zip"
     not_a_zip.write_text("hello")
     _refused(not_a_zip, "not a readable backup archive")
