@@ -14,6 +14,7 @@ from budgets.models import Budget
 from budgetsite.seed import seed_defaults
 from categories.models import Category
 from insights.models import RecurringDismissal
+from investments.tests.factories import HoldingFactory, PriceFactory
 from notifications.models import NotificationLog
 from transactions.deletion import delete_transactions
 from transactions.demo import load_demo
@@ -48,6 +49,9 @@ def fill_ledger(user) -> None:
     ImportProfile.objects.create(name="My bank", header_signature="abc",
                                  mapping={"date": 0, "amount": [1, 2]})
     NotificationLog.objects.create(transaction=odd[0], email_message_id="<m1@example.com>", sent_at=now)
+    # The investments database: a holding (its updated_at is auto_now) and a price.
+    holding = HoldingFactory(quantity=Decimal("12.345678"), cost_basis=Decimal("1500.25"))
+    PriceFactory(security=holding.security, close=Decimal("123.4567"))
 
 
 def all_rows(alias: str = "default") -> dict[str, list[tuple]]:

@@ -10,6 +10,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -35,7 +36,8 @@ def _csv(path: Path, name: str) -> list[dict]:
 
 
 def _empty_installation() -> None:
-    call_command("flush", interactive=False, allow_cascade=True, database="default")
+    for alias in settings.DATABASES:
+        call_command("flush", interactive=False, allow_cascade=True, database=alias)
 
 
 def _ledger_tables() -> set[str]:
@@ -44,7 +46,7 @@ def _ledger_tables() -> set[str]:
 
 def _picture() -> dict[str, list]:
     """Rows of every exported table, minus what import rightly changes or cannot carry."""
-    rows = {t: r for t, r in all_rows().items() if t in _ledger_tables()}
+    rows = {t: r for alias in settings.DATABASES for t, r in all_rows(alias).items() if t in _ledger_tables()}
     columns = {m._meta.db_table: [f.column for f in m._meta.concrete_fields] for m in fmt.exported_models()}
     dropped = {"auth_user": {"password"}, "accounts": {"plaid_access_token", "plaid_connection_status"}}
     derived = {m._meta.db_table for m in fmt.exported_models() if fmt.is_derived(m)}
@@ -61,7 +63,7 @@ def test_export_then_import_into_an_empty_installation_gives_the_same_ledger(own
     Account.objects.filter(plaid_item_id__isnull=False).update(plaid_connection_status="connected")
     before = _picture()
     ledger = ("transactions", "deleted_transactions", "import_batches", "budgets", "accounts", "categories",
-              "merchant_mappings", "amount_rules", "auth_user")
+              "merchant_mappings", "amount_rules", "auth_user", "investments_holding", "investments_price")
     assert all(before[t] for t in ledger)
     export = tmp_path / "export.zip"
     manifest = _export(export)
@@ -128,7 +130,8 @@ def exported(owner, tmp_path) -> Path:
 def _refused(path: Path, words: str) -> None:
     with pytest.raises(ImportDataError, match=words):
         load_export(path)
-    assert not any(rows for table, rows in all_rows().items() if table in _ledger_tables()), "nothing written"
+    assert not any(rows for alias in settings.DATABASES for table, rows in all_rows(alias).items()
+                   if table in _ledger_tables()), "nothing written"
 
 
 def test_import_refuses_a_bad_value_and_says_where(exported, tmp_path):
