@@ -22,6 +22,7 @@ from django.http import QueryDict
 
 from accounts.models import Account
 from categories.models import Category
+from transactions import search
 from transactions.models import DeletedTransaction, DeleteReason, Source, Status, Transaction
 
 PAGE_SIZE = 50
@@ -136,7 +137,7 @@ class TransactionFilters:
         return query
 
     def condition(self) -> Q:
-        """All filters as one Q (the parent category includes its children; search is icontains)."""
+        """All filters as one Q (the parent category includes its children; see `search` for text)."""
         where = Q()
         if self.account:
             where &= Q(account_id=self.account)
@@ -169,7 +170,7 @@ class TransactionFilters:
         if self.amount_max is not None:
             where &= Q(amount__lte=self.amount_max, amount__gte=-self.amount_max)
         if self.q:
-            where &= Q(description__icontains=self.q) | Q(merchant_name__icontains=self.q)
+            where &= search.matching(self.q)
         return where
 
     def apply(self, queryset: QuerySet[Transaction] | None = None) -> QuerySet[Transaction]:

@@ -138,6 +138,8 @@ class Transaction(models.Model):
             models.Index(fields=["account", "date"], name="idx_transactions_account_date"),
             models.Index(fields=["merchant_key"], name="idx_transactions_merchant"),
             models.Index(fields=["category", "date"], name="idx_transactions_category_date"),
+            # Added: the review queue reads pending rows newest first from this index alone.
+            models.Index(fields=["status", "date"], name="idx_transactions_status_date"),
         ]
         constraints = [
             models.UniqueConstraint(

@@ -14,27 +14,71 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from transactions.confirm import ConfirmResult, confirm
 from transactions.models import Status, Transaction
 
 PAGE_SIZE = 100
+# What a row shows; a possible duplicate's original is read apart, for the few rows flagged.
+_ROW_RELATIONS = ("account", "predicted_category", "category")
+_SECRETS = ("account__plaid_access_token", "account__plaid_cursor")
 
 
 def queue(limit: int = PAGE_SIZE, before: tuple[datetime.date, int] | None = None) -> list[Transaction]:
-    """Pending rows, newest first (keyset pagination on (date, id))."""
-    rows = (
-        Transaction.objects.pending()
-        .select_related("account", "predicted_category", "predicted_category__parent", "category",
-                        "category__parent", "possible_duplicate_of",
-                        "possible_duplicate_of__account")
-        .order_by("-date", "-id")
-    )
+    """Pending rows, newest first (keyset pagination on (date, id)).
+
+    The page's ids come from the (status, date) index alone, then those rows
+    with what they show: joining every pending row before sorting, as one
+    query did, cost more than the rest of the page.
+    """
+    ids = Transaction.objects.pending()
     if before:
         day, pk = before
-        rows = rows.filter(date__lte=day).exclude(date=day, id__gte=pk)
-    return list(rows[:limit])
+        ids = ids.filter(Q(date__lt=day) | Q(date=day, id__lt=pk))
+    wanted = list(ids.order_by("-date", "-id").values_list("pk", flat=True)[:limit])
+    found = {t.pk: t for t in Transaction.objects.filter(pk__in=wanted).select_related(*_ROW_RELATIONS)
+             .defer(*_SECRETS).order_by()}
+    rows = [found[pk] for pk in wanted if pk in found]
+    _attach_originals(rows)
+    return rows
+
+
+def _attach_originals(rows: list[Transaction]) -> None:
+    """Read the transactions flagged rows may duplicate, in one query (none when none is flagged)."""
+    flagged = [t for t in rows if t.possible_duplicate_of_id]
+    if not flagged:
+        return
+    originals = Transaction.objects.select_related("account").defer(*_SECRETS).in_bulk(
+        {t.possible_duplicate_of_id for t in flagged})
+    for t in flagged:
+        t.possible_duplicate_of = originals.get(t.possible_duplicate_of_id)
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    """One page of the queue and the cursor of the next ("" when this is the last)."""
+
+    rows: list[Transaction]
+    more: str
+
+
+def queue_page(before: tuple[datetime.date, int] | None = None, limit: int = PAGE_SIZE) -> QueuePage:
+    """`limit` pending rows after `before`, and whether more wait past them (one extra row read)."""
+    rows = queue(limit + 1, before)
+    if len(rows) <= limit:
+        return QueuePage(rows, "")
+    last = rows[limit - 1]
+    return QueuePage(rows[:limit], f"{last.date.isoformat()}_{last.pk}")
+
+
+def parse_cursor(text: str) -> tuple[datetime.date, int] | None:
+    """The (date, id) of a "Load more" cursor like "2026-10-31_123", None when it does not parse."""
+    day, _, pk = (text or "").partition("_")
+    try:
+        return datetime.date.fromisoformat(day), int(pk)
+    except ValueError:
+        return None
 
 
 def by_day(rows: Sequence[Transaction]) -> list[tuple[datetime.date, list[Transaction]]]:

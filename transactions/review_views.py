@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import trigger_client_event
@@ -44,11 +44,11 @@ def _push_undo(request: HttpRequest, action: dict) -> None:
     request.session[UNDO_KEY] = [*stack, action][-UNDO_DEPTH:]
 
 
-def _queue_context() -> dict:
-    rows = review.queue()
-    staged = sum(1 for t in rows if t.status == Status.PENDING_SAVE)
-    return {"days": review.by_day(rows), "categories": _categories(), "staged": staged,
-            "stats": Transaction.objects.pending_counts(), "threshold": 90}
+def _queue_context(before: tuple | None = None) -> dict:
+    page = review.queue_page(before)
+    stats = Transaction.objects.pending_counts()
+    return {"days": review.by_day(page.rows), "more": page.more, "categories": _categories(),
+            "staged": stats["pending_save"], "stats": stats, "threshold": 90}
 
 
 def _changed(response: HttpResponse) -> HttpResponse:
@@ -76,8 +76,25 @@ def _queue(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def review_page(request: HttpRequest) -> HttpResponse:
-    context = _queue_context()
+    """The queue. `?before=<cursor>` ("Load more") appends the next rows for htmx, and
+    without JavaScript shows the queue from there as a page of its own."""
+    before = None
+    if "before" in request.GET:
+        before = review.parse_cursor(request.GET["before"])
+        if before is None:
+            return HttpResponseBadRequest("That is not a place in the queue; reload the page.")
+        if request.htmx:
+            return _more(request, before)
+    context = _queue_context(before)
     return render(request, f"{TEMPLATE}#queue" if request.htmx else TEMPLATE, context)
+
+
+def _more(request: HttpRequest, before: tuple) -> HttpResponse:
+    page = review.queue_page(before)
+    days = review.by_day(page.rows)
+    # The first day may carry on the last day already shown: no second heading for it.
+    continued = bool(days) and days[0][0] == before[0]
+    return render(request, f"{TEMPLATE}#more", {"days": days, "more": page.more, "continued": continued})
 
 
 @login_required

@@ -2,6 +2,8 @@
 // category picker, s saves staged rows, x deletes, u undoes, ? shows help.
 // Every key presses a visible button, so the keyboard and the mouse do the
 // same thing; after each htmx swap, focus lands on the next row to review.
+// Moving down past the last row presses "Load more" and carries on into the
+// rows it appends.
 (function () {
   "use strict";
   let wanted = null; // {id, index, advance} remembered across a swap
@@ -23,6 +25,12 @@
   function move(step) {
     const all = rows();
     const index = all.indexOf(current());
+    const more = document.getElementById("load-more-button");
+    if (step > 0 && index === all.length - 1 && more) {
+      remember(all[index], true);
+      more.click();
+      return;
+    }
     focusRow(all[Math.min(Math.max(index + step, 0), all.length - 1)]);
   }
   function press(row, selector) {

@@ -1,4 +1,5 @@
 import datetime
+import re
 from decimal import Decimal
 
 import pytest
@@ -133,7 +134,8 @@ def test_review_page_runs_a_fixed_number_of_queries(owner_client, food, django_a
     for i in range(60):
         TransactionFactory(account=account, predicted_category=food, prediction_confidence=0.8,
                            date=datetime.date(2026, 10, 1 + i % 28))
-    with django_assert_max_num_queries(8):
+    # session, user, the page's ids, its rows with their joins, the pending counts, categories
+    with django_assert_max_num_queries(6):
         assert owner_client.get("/review/").status_code == 200
 
 
@@ -147,3 +149,61 @@ def test_review_get_refuses_anonymous(client, path):
 def test_review_post_refuses_anonymous(client, path):
     response = client.post(path)
     assert response.status_code == 302 and response["Location"].startswith("/login/")
+
+
+def _queue_rows(food, n: int) -> list[Transaction]:
+    account = AccountFactory()
+    return [TransactionFactory(account=account, predicted_category=food, prediction_confidence=0.8,
+                               description=f"SHOP {i:03d}", date=datetime.date(2026, 10, 1 + i % 28))
+            for i in range(n)]
+
+
+def _row_ids(html: str) -> list[int]:
+    return [int(pk) for pk in re.findall(r'class="review-row[^"]*" id="txn-(\d+)" data-id=', html)]
+
+
+def test_review_load_more_appends_the_next_rows(owner_client, htmx_client, food):
+    rows = _queue_rows(food, 230)
+    newest_first = [t.pk for t in sorted(rows, key=lambda t: (t.date, t.pk), reverse=True)]
+    page = owner_client.get("/review/").content.decode()
+    assert _row_ids(page) == newest_first[:100]
+    cursor = re.search(r'hx-get="/review/\?before=([\d-]+_\d+)"', page)[1]
+    more = htmx_client.get("/review/", {"before": cursor})
+    html = more.content.decode()
+    assert more.status_code == 200 and "<html" not in html and 'id="queue"' not in html
+    assert _row_ids(html) == newest_first[100:200]
+    # The last page has no button; the day the previous page ended on gets no second heading.
+    cursor = re.search(r'before=([\d-]+_\d+)"', html)[1]
+    last = htmx_client.get("/review/", {"before": cursor}).content.decode()
+    assert _row_ids(last) == newest_first[200:] and "load-more" not in last
+    shown = Transaction.objects.get(pk=newest_first[99])
+    heading = f"<h3>{shown.date:%A, %B} {shown.date.day}, {shown.date.year}</h3>"
+    assert heading in page and heading not in html
+
+
+def test_review_load_more_without_htmx_shows_the_queue_from_there(owner_client, food):
+    rows = _queue_rows(food, 120)
+    newest_first = [t.pk for t in sorted(rows, key=lambda t: (t.date, t.pk), reverse=True)]
+    last_shown = Transaction.objects.get(pk=newest_first[99])
+    response = owner_client.get("/review/", {"before": f"{last_shown.date.isoformat()}_{last_shown.pk}"})
+    html = response.content.decode()
+    assert "<html" in html and _row_ids(html) == newest_first[100:]
+
+
+@pytest.mark.parametrize("cursor", ["", "yesterday", "2026-10-01", "2026-13-01_5", "2026-10-01_x"])
+def test_review_load_more_refuses_a_bad_cursor(htmx_client, cursor):
+    assert htmx_client.get("/review/", {"before": cursor}).status_code == 400
+
+
+def test_review_load_more_runs_a_fixed_number_of_queries(htmx_client, food, django_assert_max_num_queries):
+    rows = _queue_rows(food, 150)
+    oldest_shown = sorted(rows, key=lambda t: (t.date, t.pk), reverse=True)[99]
+    cursor = f"{oldest_shown.date.isoformat()}_{oldest_shown.pk}"
+    # session, user, the page's ids, its rows with their joins
+    with django_assert_max_num_queries(4):
+        response = htmx_client.get("/review/", {"before": cursor})
+    assert len(_row_ids(response.content.decode())) == 50
+
+
+def test_review_load_more_refuses_anonymous(client):
+    assert client.get("/review/", {"before": "2026-10-01_5"})["Location"].startswith("/login/")
