@@ -53,6 +53,7 @@ CHUNK = 5000
 FUZZY_DAYS = 3
 MAX_AMOUNT = Decimal("9999999999.99")
 CENT = Decimal("0.01")
+EXTERNAL_ID_MAX_LENGTH = Transaction._meta.get_field("external_id").max_length
 
 
 @dataclass
@@ -160,7 +161,7 @@ def _ingest_chunks(rows, account, source, batch, result, categories, progress, m
             key = hashlib.blake2b(same_row.encode(), digest_size=8).digest()
             occurrence = occurrences.get(key, 0)
             occurrences[key] = occurrence + 1
-            external = (row.external_id or "").strip() or None
+            external = _external_id(row.external_id)
             if external is not None:
                 if external in seen_external:
                     result.duplicates += 1
@@ -186,6 +187,18 @@ def _ingest_chunks(rows, account, source, batch, result, categories, progress, m
         done += len(chunk)
         if progress:
             progress(done)
+
+
+def _external_id(raw: str | None) -> str | None:
+    """The file's own id, short enough for its column (PostgreSQL enforces the length).
+
+    A longer one (DCU's run to 235 characters; OFX allows 255) is stored as its
+    digest, the same on every import, so re-imports still match it.
+    """
+    text = (raw or "").strip()
+    if len(text) <= EXTERNAL_ID_MAX_LENGTH:
+        return text or None
+    return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
 
 
 def _valid_amount(row: ImportRow) -> Decimal:

@@ -219,3 +219,16 @@ def test_confirm_learns_and_repredicts_pending_rows_of_that_merchant():
     first.refresh_from_db()
     assert first.status == Status.CONFIRMED and first.confirmed_at is not None
     assert first.date == datetime.date(2026, 10, 1)
+
+
+def test_ingest_keeps_an_id_longer_than_its_column_as_a_digest_and_reimport_matches_it():
+    """DCU's ids run to 235 characters; the column holds 200 (PostgreSQL enforces it)."""
+    account = AccountFactory()
+    long_id = "dwA4AEUAZQBKAGcAKwBG" * 12
+    rows = [row(1, "STARBUCKS STORE 0123 SEATTLE WA", "4.50", external_id=long_id),
+            row(2, "PAYROLL ACME CORP", "-2500.00", external_id="short-1")]
+    assert ingest(rows, account=account, source=Source.CSV_IMPORT).added == 2
+    stored = set(Transaction.objects.values_list("external_id", flat=True))
+    assert "short-1" in stored and all(len(e) <= 200 for e in stored)
+    again = [row(1, "STARBUCKS STORE 0123 SEATTLE WA (edited)", "4.50", external_id=long_id)]
+    assert ingest(again, account=account, source=Source.CSV_IMPORT).duplicates == 1
