@@ -4,6 +4,7 @@ from django.db import connections, router
 from accounts.models import Account
 from investments.models import Holding, InvestmentTransaction, Price, Security
 from investments.tests.factories import AccountFactory, HoldingFactory, PriceFactory
+from tests.shared import sqlite_only
 
 pytestmark = pytest.mark.django_db(databases=["default", "investments"])
 
@@ -27,7 +28,7 @@ def test_router_investment_models_live_only_in_investments_db():
     assert not investment_tables & _tables("default")
     assert _count("investments", Security._meta.db_table) == 1
     assert _count("investments", Price._meta.db_table) == 1
-    assert str(connections["investments"].settings_dict["NAME"]).endswith("investments.db")
+    assert connections["investments"].settings_dict["NAME"] != connections["default"].settings_dict["NAME"]
 
 
 def test_router_main_models_live_only_in_budget_db():
@@ -35,7 +36,12 @@ def test_router_main_models_live_only_in_budget_db():
     assert "accounts" in _tables("default") and "accounts" not in _tables("investments")
     assert "auth_user" not in _tables("investments")
     assert _count("default", "accounts") == 1
+
+
+@sqlite_only("PostgreSQL databases are named by their server, not files in BUDGET_HOME")
+def test_router_databases_are_two_files():
     assert str(connections["default"].settings_dict["NAME"]).endswith("budget.db")
+    assert str(connections["investments"].settings_dict["NAME"]).endswith("investments.db")
 
 
 def test_router_routes_reads_writes_and_migrations():
