@@ -52,6 +52,7 @@ def populate() -> None:
 def measure() -> None:
     from django.contrib.auth import get_user_model
 
+    from transactions import review
     from transactions.models import Status, Transaction
 
     user = get_user_model().objects.create_superuser("bench", "b@example.com", "bench-pass-1")
@@ -59,9 +60,13 @@ def measure() -> None:
     htmx = logged_in_client(user, HTTP_HX_REQUEST="true")
     month = (datetime.date.today().replace(day=1) - datetime.timedelta(days=200)).strftime("%Y-%m")
     timed("review_page_p95", lambda: client.get("/review/"), n=100, pending=PENDING)
+    more = review.queue_page().more  # the "Load more" cursor after the first page
+    timed("review_load_more_p95", lambda: htmx.get("/review/", {"before": more}), n=100, pending=PENDING)
     timed("transactions_first_page_p95", lambda: client.get("/transactions/"), n=100)
     timed("transactions_month_p95", lambda: client.get(f"/transactions/?month={month}"), n=100)
     timed("transactions_search_p95", lambda: client.get("/transactions/?q=blue+bottle"), n=50)
+    # Text in about a hundred rows: without an index, the walk along the dates reads the whole table.
+    timed("transactions_search_rare_p95", lambda: client.get("/transactions/?q=bottle+123"), n=50)
     timed("transactions_page_500_p95", lambda: client.get("/transactions/?page=500"), n=50)
 
     pending = iter(Transaction.objects.filter(status=Status.PENDING_REVIEW)

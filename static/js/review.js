@@ -6,7 +6,7 @@
 // rows it appends.
 (function () {
   "use strict";
-  let wanted = null; // {id, index, advance} remembered across a swap
+  let wanted = null; // {id, index, advance, source} remembered across the swap `source` asked for
 
   function rows() {
     return Array.from(document.querySelectorAll(".review-row[data-id]"));
@@ -27,7 +27,7 @@
     const index = all.indexOf(current());
     const more = document.getElementById("load-more-button");
     if (step > 0 && index === all.length - 1 && more) {
-      remember(all[index], true);
+      remember(all[index], true, more);
       more.click();
       return;
     }
@@ -36,13 +36,16 @@
   function press(row, selector) {
     const button = row && row.querySelector(selector);
     if (button && !button.disabled) {
-      remember(row, true);
+      remember(row, true, button);
       button.click();
     }
   }
-  function remember(row, advance) {
+  // `control` is what sends the request (a button sends its form's): only that swap moves focus,
+  // not one that happens to settle meanwhile (the "Accept all" count loads on its own).
+  function remember(row, advance, control) {
     const all = rows();
-    wanted = row ? { id: row.dataset.id, index: all.indexOf(row), advance: advance } : null;
+    const source = control && (control.closest("form[hx-post], [hx-get], [hx-post]") || control);
+    wanted = row ? { id: row.dataset.id, index: all.indexOf(row), advance: advance, source: source } : null;
   }
 
   document.addEventListener("keydown", function (event) {
@@ -52,7 +55,7 @@
       if (event.key === "Escape") {
         focusRow(target.closest(".review-row"));
       } else if (event.key === "Enter" && target.classList.contains("picker-input")) {
-        remember(target.closest(".review-row"), true);
+        remember(target.closest(".review-row"), true, target);
       }
       return;
     }
@@ -69,17 +72,28 @@
         if (input) input.focus();
         break;
       }
-      case "s": remember(row, false); document.getElementById("save-staged").click(); break;
+      case "s": {
+        const save = document.getElementById("save-staged");
+        remember(row, false, save);
+        save.click();
+        break;
+      }
       case "x": press(row, "button.delete"); break;
-      case "u": remember(row, false); document.getElementById("undo").click(); break;
+      case "u": {
+        const undo = document.getElementById("undo");
+        remember(row, false, undo);
+        undo.click();
+        break;
+      }
       case "?": document.getElementById("shortcuts").showModal(); break;
       default: return;
     }
     event.preventDefault();
   });
 
-  document.addEventListener("htmx:afterSettle", function () {
-    if (!wanted) return;
+  document.addEventListener("htmx:afterSettle", function (event) {
+    const config = event.detail && event.detail.requestConfig;
+    if (!wanted || (config && config.elt !== wanted.source)) return;
     const all = rows();
     const same = document.getElementById("txn-" + wanted.id);
     let next = null;

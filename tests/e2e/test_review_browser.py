@@ -82,3 +82,32 @@ def test_review_screenshots_light_and_dark(browser, live_server, owner, queue):
         expect(page.locator(".review-row[data-id]").first).to_be_visible()
         screenshot(page, f"review-{scheme}")
         context.close()
+
+
+def test_review_load_more_appends_rows_and_the_keyboard_carries_on(logged_in_page):
+    groceries = CategoryFactory(short_desc="groceries", display_name="Groceries", color="#ef6c00")
+    account = AccountFactory(name="Card")
+    for i in range(105):
+        TransactionFactory(account=account, date=datetime.date(2026, 8, 1) + datetime.timedelta(days=i // 4),
+                           description=f"STORE {i:03d}", merchant_name=f"Store {i:03d}",
+                           predicted_category=groceries, prediction_confidence=0.8,
+                           categorization_tier="merchant_map")
+    page = logged_in_page
+    page.goto("/review/")
+    rows = page.locator(".review-row[data-id]")
+    expect(rows).to_have_count(100)
+    # j on the last row presses "Load more"; focus goes on to the first appended row.
+    rows.nth(99).focus()
+    page.keyboard.press("j")
+    expect(rows).to_have_count(105)
+    expect(page.locator("#load-more-button")).to_have_count(0)
+    expect(rows.nth(100)).to_be_focused()
+    appended = int(rows.nth(100).get_attribute("data-id"))
+    page.keyboard.press("a")
+    expect(page.locator(f"#txn-{appended}.staged")).to_be_visible()
+    assert Transaction.objects.get(pk=appended).status == Status.PENDING_SAVE
+    expect(page.locator(".review-row.staged")).to_have_count(1)
+    # The keyboard keeps moving through old and new rows alike.
+    page.keyboard.press("k")
+    page.keyboard.press("k")
+    expect(rows.nth(99)).to_be_focused()
