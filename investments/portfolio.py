@@ -2,8 +2,9 @@
 
 Each holding is valued at its security's latest close from any source (a
 provider, the institution, a person), and its day change is against the
-close of the day before that one; both closes come from one indexed lookup
-per holding (`security, -date`), so ten years of daily prices cost nothing.
+close of the day before that one; both come from one range read of recent
+weeks over the (security, date) index, so ten years of daily prices cost
+nothing.
 Cash is worth its quantity and is never stale. A close older than
 INVESTMENTS_STALE_MARKET_DAYS market days (Monday to Friday; exchange
 holidays are not known) marks the holding stale: it is still counted, at
@@ -19,9 +20,11 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 
 from django.conf import settings
-from django.db.models import OuterRef, Subquery
+from django.db.models import F, OuterRef, Subquery, Window
+from django.db.models.functions import DenseRank
 from django.utils import timezone
 
 from accounts.models import Account
@@ -31,6 +34,10 @@ CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
 HUNDRED = Decimal(100)
 TOP_HOLDINGS = 10
+# Closes are looked for in this many recent days first (see `_latest_closes`).
+RECENT_DAYS = 14
+# Sources that may have a close for the same day (providers, institution, manual).
+PRICE_SOURCES = 4
 # Fixed palette so a type keeps its color between visits.
 TYPE_COLORS = {
     SecurityType.EQUITY: "#1565c0", SecurityType.ETF: "#2e7d32", SecurityType.MUTUAL_FUND: "#6a1b9a",
@@ -76,41 +83,41 @@ class Position:
         """The quantity without trailing zeros or exponent: "3.5", "100"."""
         return format(self.holding.quantity.normalize(), "f")
 
-    @property
+    @cached_property
     def is_cash(self) -> bool:
         return self.security.security_type == SecurityType.CASH
 
-    @property
+    @cached_property
     def priced(self) -> bool:
         return self.is_cash or self.price is not None
 
-    @property
+    @cached_property
     def value(self) -> Decimal:
         if self.is_cash:
             return self.holding.quantity.quantize(CENT)
         return (self.holding.quantity * self.price).quantize(CENT) if self.price is not None else ZERO
 
-    @property
+    @cached_property
     def day_change(self) -> Decimal:
         if self.is_cash or self.price is None or self.previous is None:
             return ZERO
         return (self.holding.quantity * (self.price - self.previous)).quantize(CENT)
 
-    @property
+    @cached_property
     def gain(self) -> Decimal | None:
         if self.holding.cost_basis is None or not self.priced:
             return None
         return self.value - self.holding.cost_basis
 
-    @property
+    @cached_property
     def gain_percent(self) -> Decimal | None:
         return None if self.gain is None else percent(self.gain, self.holding.cost_basis)
 
-    @property
+    @cached_property
     def market_days_old(self) -> int | None:
         return None if self.price_date is None else market_days_between(self.price_date, self.today)
 
-    @property
+    @cached_property
     def stale(self) -> bool:
         """Priced, but with a close older than the setting allows (cash never is)."""
         if self.is_cash or self.price_date is None:
@@ -133,40 +140,40 @@ class Portfolio:
     by_type: list[Slice] = field(default_factory=list)
     by_holding: list[Slice] = field(default_factory=list)
 
-    @property
+    @cached_property
     def value(self) -> Decimal:
         return sum((p.value for p in self.positions), ZERO)
 
-    @property
+    @cached_property
     def day_change(self) -> Decimal:
         return sum((p.day_change for p in self.positions), ZERO)
 
-    @property
+    @cached_property
     def day_change_percent(self) -> Decimal | None:
         return percent(self.day_change, self.value - self.day_change)
 
-    @property
+    @cached_property
     def cost_basis(self) -> Decimal:
         """Total cost of the holdings whose cost is known (others are left out of the gain)."""
         return sum((p.holding.cost_basis for p in self.positions if p.gain is not None), ZERO)
 
-    @property
+    @cached_property
     def gain(self) -> Decimal:
         return sum((p.gain for p in self.positions if p.gain is not None), ZERO)
 
-    @property
+    @cached_property
     def gain_percent(self) -> Decimal | None:
         return percent(self.gain, self.cost_basis)
 
-    @property
+    @cached_property
     def stale(self) -> list[Position]:
         return [p for p in self.positions if p.stale]
 
-    @property
+    @cached_property
     def unpriced(self) -> list[Position]:
         return [p for p in self.positions if not p.priced]
 
-    @property
+    @cached_property
     def missing_cost(self) -> int:
         return sum(1 for p in self.positions if p.holding.cost_basis is None)
 
@@ -176,38 +183,54 @@ class Portfolio:
                 "datasets": [{"label": label, "data": [str(s.value) for s in slices],
                               "colors": [s.color for s in slices]}]}
 
-    @property
+    @cached_property
     def type_chart(self) -> dict:
         return self.chart(self.by_type, "By type")
 
-    @property
+    @cached_property
     def holding_chart(self) -> dict:
         return self.chart(self.by_holding, "By holding")
 
 
-def _with_closes(holdings):
-    """Holdings annotated with their security's latest close, its date and source, and the
-    close of the day before (correlated subqueries over the (security, -date) index)."""
-    latest = Price.objects.filter(security=OuterRef("security")).order_by("-date", "-pk")
-    before = Price.objects.filter(security=OuterRef("security"), date__lt=OuterRef("price_date")) \
-        .order_by("-date", "-pk")
-    return holdings.annotate(
-        price=Subquery(latest.values("close")[:1]),
-        price_date=Subquery(latest.values("date")[:1]),
-        price_source=Subquery(latest.values("source")[:1]),
-    ).annotate(previous=Subquery(before.values("close")[:1]))
+def _latest_closes(security_ids: set[int], today: datetime.date) -> dict[int, list[tuple]]:
+    """Per security, its two latest (date, close, source), newest first (one per date: the
+    last stored wins). One range read of the recent weeks over the (security, date) index,
+    ranked in SQL so only the two latest days come back, serves nearly every security; the
+    few without two closes there (stale or new ones) get one small indexed query each."""
+    closes: dict[int, list[tuple]] = defaultdict(list)
+
+    def take(rows) -> None:
+        for security_id, day, close, source in rows:
+            found = closes[security_id]
+            if len(found) < 2 and (not found or found[-1][0] != day):
+                found.append((day, close, source))
+
+    recent = Price.objects.filter(security_id__in=security_ids, date__gte=today - datetime.timedelta(
+        days=RECENT_DAYS), date__lte=today).annotate(rank=Window(
+            DenseRank(), partition_by=F("security_id"), order_by=F("date").desc()))
+    take(recent.filter(rank__lte=2).order_by("security_id", "-date", "-pk")
+         .values_list("security_id", "date", "close", "source"))
+    for security_id in [s for s in security_ids if len(closes[s]) < 2]:
+        closes[security_id].clear()
+        take(Price.objects.filter(security_id=security_id, date__lte=today).order_by("-date", "-pk")
+             .values_list("security_id", "date", "close", "source")[:PRICE_SOURCES * 2])
+    return closes
 
 
 def build_portfolio(*, today: datetime.date | None = None, account_ids=None) -> Portfolio:
     """Every holding of an Account that exists (see `consistency`), valued."""
     today = today or timezone.localdate()
     accounts = Account.objects.in_bulk(list(account_ids) if account_ids is not None else None)
-    holdings = Holding.objects.of_accounts(accounts).exclude(quantity=0).select_related("security")
-    positions = [
-        Position(holding=h, account=accounts[h.account_id], price=h.price, price_date=h.price_date,
-                 price_source=h.price_source or "", previous=h.previous, today=today)
-        for h in _with_closes(holdings)
-    ]
+    holdings = list(Holding.objects.of_accounts(accounts).exclude(quantity=0).select_related("security")
+                    .defer("updated_at", "security__created_at"))
+    closes = _latest_closes({h.security_id for h in holdings}, today)
+    positions = []
+    for h in holdings:
+        latest = closes.get(h.security_id, [])
+        price_date, price, source = latest[0] if latest else (None, None, "")
+        positions.append(Position(holding=h, account=accounts[h.account_id], price=price,
+                                  price_date=price_date, price_source=source,
+                                  previous=latest[1][1] if len(latest) > 1 else None, today=today))
     positions.sort(key=lambda p: (-p.value, p.security.ticker or p.security.name))
     portfolio = Portfolio(positions=positions, today=today)
     total = portfolio.value
@@ -241,51 +264,27 @@ def _by_holding(portfolio: Portfolio) -> list[Slice]:
     return slices
 
 
-def value_on(days: list[datetime.date], *, lookback: int = 10) -> dict[datetime.date, Decimal]:
-    """The value of today's holdings at each day's latest close.
+def value_on(days: list[datetime.date]) -> dict[datetime.date, Decimal]:
+    """The value of today's holdings at each day's latest close (of any age, any source).
 
     Quantities are today's: the history line shows how prices moved what is
-    held now, not past trades. One query reads the closes of the `lookback`
-    days before each day; securities without a close there (stale ones) get a
-    second query, reaching back up to a year.
+    held now, not past trades. One query: per holding and day, a correlated
+    subquery seeks the latest close on or before the day in the
+    (security, -date) index.
     """
-    holdings = list(Holding.objects.of_accounts(Account.objects.values_list("pk", flat=True))
-                    .exclude(quantity=0).select_related("security"))
-    if not days or not holdings:
-        return dict.fromkeys(days, ZERO)
-    securities = {h.security_id for h in holdings if h.security.security_type != SecurityType.CASH}
-    wanted = {d - datetime.timedelta(days=n) for d in days for n in range(lookback)}
-    closes: dict[int, dict[datetime.date, Decimal]] = defaultdict(dict)
-    _read_closes(closes, Price.objects.filter(security__in=securities, date__in=wanted))
-    missing = {s for s in securities if any(_close_on(closes[s], d, lookback) is None for d in days)}
-    if missing:
-        _read_closes(closes, Price.objects.filter(
-            security__in=missing, date__lte=max(days), date__gte=min(days) - datetime.timedelta(days=365)))
-    result = {}
-    for day in days:
-        total = ZERO
-        for h in holdings:
-            if h.security.security_type == SecurityType.CASH:
-                total += h.quantity.quantize(CENT)
-            elif (close := _close_on(closes[h.security_id], day,
-                                     None if h.security_id in missing else lookback)) is not None:
-                total += (h.quantity * close).quantize(CENT)
-        result[day] = total
-    return result
-
-
-def _read_closes(closes: dict, prices) -> None:
-    for security_id, day, close in prices.order_by("date", "pk").values_list("security_id", "date", "close"):
-        closes[security_id][day] = close
-
-
-def _close_on(series: dict[datetime.date, Decimal], day: datetime.date, reach: int | None) -> Decimal | None:
-    """The close on `day` or the latest before it (at most `reach` days back, if given)."""
-    if reach is not None:
-        days = (day - datetime.timedelta(days=n) for n in range(reach))
-        return next((series[d] for d in days if d in series), None)
-    earlier = [d for d in series if d <= day]
-    return series[max(earlier)] if earlier else None
+    holdings = Holding.objects.of_accounts(Account.objects.values_list("pk", flat=True)).exclude(quantity=0)
+    closes = {f"close_{i}": Subquery(Price.objects.filter(security=OuterRef("security"), date__lte=day)
+                                     .order_by("-date").values("close")[:1])
+              for i, day in enumerate(days)}
+    totals = dict.fromkeys(days, ZERO)
+    for quantity, kind, *day_closes in holdings.annotate(**closes).values_list(
+            "quantity", "security__security_type", *closes):
+        for day, close in zip(days, day_closes, strict=True):
+            if kind == SecurityType.CASH:
+                totals[day] += quantity.quantize(CENT)
+            elif close is not None:
+                totals[day] += (quantity * close).quantize(CENT)
+    return totals
 
 
 def price_history(security: Security) -> dict:

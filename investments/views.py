@@ -17,6 +17,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import Account
+from investments.display import holding_rows
 from investments.entry import EntryError, record_holding, record_transaction
 from investments.forms import HoldingForm, OfxUploadForm, TransactionForm, investment_accounts
 from investments.models import Holding, InvestmentTransaction
@@ -33,7 +34,9 @@ ENTRY = "investments/entry.html"
 @login_required
 @require_GET
 def portfolio(request: HttpRequest) -> HttpResponse:
-    context = {"portfolio": build_portfolio(), "has_accounts": investment_accounts().exists()}
+    figures = build_portfolio()
+    context = {"portfolio": figures, "rows": holding_rows(figures),
+               "has_accounts": investment_accounts().exists()}
     return render(request, f"{PORTFOLIO}#holdings" if request.htmx else PORTFOLIO, context)
 
 
