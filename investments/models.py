@@ -174,3 +174,8 @@ class InvestmentTransaction(models.Model):
     def __str__(self) -> str:
         return f"{self.date} {self.kind} {self.security or ''} {self.amount}"
 
+    @property
+    def quantity_text(self) -> str:
+        """The quantity without trailing zeros or exponent: "3.5", "100"."""
+        return format(self.quantity.normalize(), "f")
+

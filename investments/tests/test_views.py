@@ -42,6 +42,13 @@ def test_portfolio_page_shows_figures_and_stale_holdings(owner_client, held):
     assert "<script>" not in html  # data reach the charts through json_script only
 
 
+def test_portfolio_page_escapes_names(owner_client, held):
+    held["fresh"].security.name = '<img src=x onerror="alert(1)"> & Co'
+    held["fresh"].security.save()
+    html = owner_client.get(reverse("portfolio")).content.decode()
+    assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt; &amp; Co" in html and "<img src=x" not in html
+
+
 def test_portfolio_page_fragment_for_htmx(htmx_client, held):
     response = htmx_client.get(reverse("portfolio"))
     html = response.content.decode()
