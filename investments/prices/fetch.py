@@ -74,13 +74,6 @@ def fetch_prices(*, days: int | None = None, securities=None, today: datetime.da
     return result
 
 
-def backfill_new() -> FetchResult:
-    """History for held securities that have no provider prices yet (new ones)."""
-    names = [p.name for p in providers()]
-    fresh = quotable_securities().exclude(prices__source__in=names)
-    return fetch_prices(securities=fresh)
-
-
 def _start(last: datetime.date | None, days: int | None, today: datetime.date) -> datetime.date:
     if days is not None:
         return today - datetime.timedelta(days=days)

@@ -141,3 +141,22 @@ def test_fetch_prices_skips_cash_and_tickerless_securities(fake_prices):
     HoldingFactory(security=SecurityFactory(ticker="SPAXX", security_type="cash"))
     assert str(fetch_prices(today=MONDAY)) == "No held security has a ticker to fetch prices for."
     assert fake_prices.requests == []
+
+
+@pytest.mark.parametrize("provider", PROVIDERS, ids=lambda p: p.name)
+def test_fetch_prices_stale_state_follows_what_the_provider_serves(fake_prices, settings, provider):
+    """A provider that stops at an old day leaves the holding stale; fresh closes clear it."""
+    from investments.portfolio import build_portfolio
+
+    settings.INVESTMENTS_PRICE_PROVIDERS = [provider.name]
+    settings.INVESTMENTS_STALE_MARKET_DAYS = 3
+    friday = datetime.date(2026, 11, 20)
+    HoldingFactory(security__ticker="AAPL")
+    fake_prices.daily("AAPL", datetime.date(2026, 11, 2), ["100", "101", "102", "103", "104"])  # to Nov 6
+    fetch_prices(today=friday, days=30)
+    position = build_portfolio(today=friday).positions[0]
+    assert (position.price, position.price_source, position.stale) == (Decimal("104"), provider.name, True)
+    fake_prices.daily("AAPL", datetime.date(2026, 11, 18), ["110", "111", "112"])  # to Nov 20
+    fetch_prices(today=friday)
+    position = build_portfolio(today=friday).positions[0]
+    assert (position.price, position.previous, position.stale) == (Decimal("112"), Decimal("111"), False)
