@@ -56,8 +56,8 @@ def _category_options(request: HttpRequest, groups: list[listing.CategoryGroup])
 
 
 def _list_context(request: HttpRequest, filters: listing.TransactionFilters) -> dict:
-    page = listing.page_of(filters.apply(), filters.page, load=listing.rows_by_id)
     groups = listing.category_groups()
+    page = listing.page_of(filters.apply(), filters.page, load=lambda ids: listing.rows_by_id(ids, groups))
     empty_ledger = not page.rows and not filters.is_filtered and page.number == 1
     return {
         "filters": filters,

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.db.models import Q, QuerySet
 
+from categories.models import Category
 from transactions.confirm import ConfirmResult, confirm
 from transactions.models import Status, Transaction
 
@@ -25,21 +26,32 @@ _ROW_RELATIONS = ("account", "predicted_category", "category")
 _SECRETS = ("account__plaid_access_token", "account__plaid_cursor")
 
 
-def queue(limit: int = PAGE_SIZE, before: tuple[datetime.date, int] | None = None) -> list[Transaction]:
+def queue(limit: int = PAGE_SIZE, before: tuple[datetime.date, int] | None = None, *,
+          categories: Sequence[Category] | None = None) -> list[Transaction]:
     """Pending rows, newest first (keyset pagination on (date, id)).
 
     The page's ids come from the (status, date) index alone, then those rows
     with what they show: joining every pending row before sorting, as one
-    query did, cost more than the rest of the page.
+    query did, cost more than the rest of the page. Given every category (the
+    page reads them for its picker), rows take theirs from that list.
     """
     ids = Transaction.objects.pending()
     if before:
         day, pk = before
         ids = ids.filter(Q(date__lt=day) | Q(date=day, id__lt=pk))
     wanted = list(ids.order_by("-date", "-id").values_list("pk", flat=True)[:limit])
-    found = {t.pk: t for t in Transaction.objects.filter(pk__in=wanted).select_related(*_ROW_RELATIONS)
+    known = {c.pk: c for c in categories or ()}
+    relations = ("account",) if categories is not None else _ROW_RELATIONS
+    found = {t.pk: t for t in Transaction.objects.filter(pk__in=wanted).select_related(*relations)
              .defer(*_SECRETS).order_by()}
     rows = [found[pk] for pk in wanted if pk in found]
+    if categories is not None:
+        for t in rows:
+            for relation in ("category", "predicted_category"):
+                category_id = getattr(t, f"{relation}_id")
+                # A category made since the list was read is left for the row to read itself.
+                if category_id in known:
+                    setattr(t, relation, known[category_id])
     _attach_originals(rows)
     return rows
 
@@ -63,9 +75,10 @@ class QueuePage:
     more: str
 
 
-def queue_page(before: tuple[datetime.date, int] | None = None, limit: int = PAGE_SIZE) -> QueuePage:
+def queue_page(before: tuple[datetime.date, int] | None = None, limit: int = PAGE_SIZE, *,
+               categories: Sequence[Category] | None = None) -> QueuePage:
     """`limit` pending rows after `before`, and whether more wait past them (one extra row read)."""
-    rows = queue(limit + 1, before)
+    rows = queue(limit + 1, before, categories=categories)
     if len(rows) <= limit:
         return QueuePage(rows, "")
     last = rows[limit - 1]

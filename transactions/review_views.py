@@ -21,10 +21,13 @@ UNDO_KEY = "review_undo"
 UNDO_DEPTH = 20
 
 
-def _categories() -> list[tuple[int, str]]:
+def _category_rows() -> list[Category]:
+    return list(Category.objects.select_related("parent").order_by("parent__display_name", "display_name"))
+
+
+def _categories(rows: list[Category] | None = None) -> list[tuple[int, str]]:
     """(id, "Parent › Child") for the picker, parents first then children by name."""
-    rows = Category.objects.select_related("parent").order_by("parent__display_name", "display_name")
-    return [(c.pk, str(c)) for c in rows]
+    return [(c.pk, str(c)) for c in (_category_rows() if rows is None else rows)]
 
 
 def _category_from(value: str, options: list[tuple[int, str]]) -> int | None:
@@ -45,9 +48,10 @@ def _push_undo(request: HttpRequest, action: dict) -> None:
 
 
 def _queue_context(before: tuple | None = None) -> dict:
-    page = review.queue_page(before)
+    categories = _category_rows()
+    page = review.queue_page(before, categories=categories)
     stats = Transaction.objects.pending_counts()
-    return {"days": review.by_day(page.rows), "more": page.more, "categories": _categories(),
+    return {"days": review.by_day(page.rows), "more": page.more, "categories": _categories(categories),
             "staged": stats["pending_save"], "stats": stats, "threshold": 90}
 
 
