@@ -4,8 +4,8 @@ Reports that cost more than a page should (the anomaly statistics sort three
 months of charges per merchant) keep their last answer per token and
 recompute only when it changes. Every write path reaches the token because
 triggers redraw it, like the monthly summaries in `insights/summary.py`: on
-SQLite a small row trigger per counted change, on PostgreSQL one statement
-trigger per statement.
+SQLite a small row trigger per counted change, on PostgreSQL a statement
+trigger per statement that looks at the statement's rows.
 
 Why random and not a counter: a rolled-back transaction or a restored backup
 brings back an earlier token together with the earlier data it stands for,
@@ -42,15 +42,35 @@ SQLITE_DROP = [
     "DROP TRIGGER IF EXISTS ledger_revision_delete",
     "DROP TRIGGER IF EXISTS ledger_revision_update",
 ]
+# A statement trigger per event, reading the statement's rows (transition
+# tables), so that only counted money moves the token, as on SQLite.
+_OLD_WATCHED = ", ".join(f"o.{column}" for column in _WATCHED.split(", "))
+_NEW_WATCHED = ", ".join(f"n.{column}" for column in _WATCHED.split(", "))
+_POSTGRESQL_EVENTS = {
+    "insert": ("INSERT", "NEW TABLE AS revision_new",
+               f"EXISTS (SELECT 1 FROM revision_new WHERE status IN {_COUNTED})"),
+    "delete": ("DELETE", "OLD TABLE AS revision_old",
+               f"EXISTS (SELECT 1 FROM revision_old WHERE status IN {_COUNTED})"),
+    "update": ("UPDATE", "OLD TABLE AS revision_old NEW TABLE AS revision_new",
+               "EXISTS (SELECT 1 FROM revision_old o JOIN revision_new n ON n.id = o.id "
+               f"WHERE (o.status IN {_COUNTED} OR n.status IN {_COUNTED}) "
+               f"AND ({_OLD_WATCHED}) IS DISTINCT FROM ({_NEW_WATCHED}))"),
+}
 POSTGRESQL_TRIGGERS = [
-    "CREATE OR REPLACE FUNCTION ledger_revision_bump() RETURNS trigger LANGUAGE plpgsql AS $$ "
-    f"BEGIN {POSTGRESQL_BUMP}; RETURN NULL; END $$",
-    f"CREATE TRIGGER ledger_revision_bump AFTER INSERT OR DELETE OR UPDATE OF {_WATCHED} ON transactions "
-    "FOR EACH STATEMENT EXECUTE FUNCTION ledger_revision_bump()",
+    statement
+    for name, (event, tables, changed) in _POSTGRESQL_EVENTS.items()
+    for statement in (
+        f"CREATE OR REPLACE FUNCTION ledger_revision_{name}() RETURNS trigger LANGUAGE plpgsql AS $$ "
+        f"BEGIN IF {changed} THEN {POSTGRESQL_BUMP}; END IF; RETURN NULL; END $$",
+        f"CREATE TRIGGER ledger_revision_{name} AFTER {event} ON transactions REFERENCING {tables} "
+        f"FOR EACH STATEMENT EXECUTE FUNCTION ledger_revision_{name}()",
+    )
 ]
 POSTGRESQL_DROP = [
-    "DROP TRIGGER IF EXISTS ledger_revision_bump ON transactions",
-    "DROP FUNCTION IF EXISTS ledger_revision_bump()",
+    statement
+    for name in _POSTGRESQL_EVENTS
+    for statement in (f"DROP TRIGGER IF EXISTS ledger_revision_{name} ON transactions",
+                      f"DROP FUNCTION IF EXISTS ledger_revision_{name}()")
 ]
 
 
