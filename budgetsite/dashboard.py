@@ -16,9 +16,11 @@ holdings at that day's closes (`investments.portfolio.value_on`).
 from __future__ import annotations
 
 import datetime
+from collections import defaultdict
 from decimal import Decimal
 
-from django.db.models import OuterRef, Q, Subquery, Sum
+from django.db.models import CharField, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Cast, Substr
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
@@ -78,26 +80,52 @@ def net_worth(today: datetime.date | None = None) -> dict:
     return {"cash": cash, "investments": investments, "owed": owed, "total": cash + investments - owed}
 
 
-def net_worth_history(worth: dict, today: datetime.date) -> dict | None:
-    """Line-chart data: net worth at the last HISTORY_MONTHS month ends and today (strings)."""
+def _later_sums(days: list[datetime.date]) -> list[tuple[Decimal, Decimal]]:
+    """Per day: (cash-account amounts, card-and-loan amounts) of transactions dated after it.
+
+    One grouped query (month x account) up to today, then sums walking back in Python: the
+    earlier days are month ends, so "after the day" is "in a later month (up to today)";
+    rows dated after today come from one small query of their own.
+    """
+    kind = {pk: ("cash" if t in CASH_TYPES else "owed") for pk, t in Account.objects.filter(
+        balance_current__isnull=False, account_type__in=CASH_TYPES + CREDIT_TYPES)
+        .values_list("pk", "account_type")}
+    mine = Transaction.objects.filter(account_id__in=list(kind))
+    rows = (mine.filter(date__gt=days[0], date__lte=days[-1])
+            .values("account_id", month=Substr(Cast("date", CharField()), 1, 7))
+            .annotate(total=Sum("amount")).values_list("month", "account_id", "total"))
+    by_month: dict[str, dict[str, Decimal]] = defaultdict(lambda: defaultdict(lambda: ZERO))
+    for month, account_id, total in rows:
+        by_month[month][kind[account_id]] += total
+    future = {"cash": ZERO, "owed": ZERO}
+    for account_id, total in mine.filter(date__gt=days[-1]).values_list("account_id").annotate(Sum("amount")):
+        future[kind[account_id]] += total
+    cash, owed = future["cash"], future["owed"]
+    sums = [(cash, owed)]
+    for day in reversed(days[1:]):  # the rows of `day`'s month are after the month end before it
+        month = by_month.get(day.strftime("%Y-%m"), {})
+        cash, owed = cash + month.get("cash", ZERO), owed + month.get("owed", ZERO)
+        sums.append((cash, owed))
+    return list(reversed(sums))
+
+
+def net_worth_history(worth: dict, today: datetime.date) -> dict:
+    """Line-chart data: net worth at the last HISTORY_MONTHS month ends and today (strings).
+
+    It reads a year of transactions, so the dashboard loads it after the page
+    (`investments.views.net_worth_line`) instead of making the page wait.
+    """
     days = [Month.of(today).shift(-n).last for n in range(HISTORY_MONTHS, 0, -1)] + [today]
-    later = {f"cash_{i}": Sum("amount", filter=Q(date__gt=d, account__account_type__in=CASH_TYPES))
-             for i, d in enumerate(days)}
-    later |= {f"owed_{i}": Sum("amount", filter=Q(date__gt=d, account__account_type__in=CREDIT_TYPES))
-              for i, d in enumerate(days)}
-    sums = Transaction.objects.filter(date__gt=days[0], account__balance_current__isnull=False) \
-        .aggregate(**later)
+    later = _later_sums(days)
     accounts = _investment_accounts()
     invested = dict.fromkeys(days, ZERO)
     if accounts:
         unheld = _unheld_balances(accounts)
         invested = {d: v + unheld for d, v in value_on(days).items()}
     points = []
-    for i, day in enumerate(days):
+    for day, (cash_after, owed_after) in zip(days, later, strict=True):
         # Money out (amount > 0) after `day` lowered cash and raised what is owed since then.
-        cash = worth["cash"] + (sums[f"cash_{i}"] or ZERO)
-        owed = worth["owed"] - (sums[f"owed_{i}"] or ZERO)
-        points.append(cash + invested[day] - owed)
+        points.append(worth["cash"] + cash_after + invested[day] - (worth["owed"] - owed_after))
     return {"labels": [d.isoformat() for d in days],
             "datasets": [{"label": "Net worth", "data": [str(p) for p in points], "colors": ["#2e7d32"]}]}
 
@@ -112,8 +140,6 @@ def dashboard_context(today: datetime.date | None = None) -> dict:
         "worth": net_worth(today),
         "accounts_url": _accounts_url(),
     }
-    if context["accounts"]:
-        context["worth_history"] = net_worth_history(context["worth"], today)
     if context["has_transactions"]:
         month = budget_month(Month.of(today), today=today)
         context.update(

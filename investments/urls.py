@@ -7,4 +7,5 @@ urlpatterns = [
     path("investments/prices/fetch", views.prices_fetch, name="prices_fetch"),
     path("investments/holdings/<int:pk>/", views.holding_detail, name="holding_detail"),
     path("investments/add", views.entry, name="investments_entry"),
+    path("investments/net-worth", views.net_worth_line, name="net_worth_line"),
 ]

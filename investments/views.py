@@ -14,9 +14,11 @@ from django.contrib.auth.decorators import login_required
 from django.db import close_old_connections, connections
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import Account
+from budgetsite.dashboard import net_worth, net_worth_history
 from investments.display import holding_rows
 from investments.entry import EntryError, record_holding, record_transaction
 from investments.forms import HoldingForm, OfxUploadForm, TransactionForm, investment_accounts
@@ -29,6 +31,7 @@ from transactions.importers.base import ImportFileError
 PORTFOLIO = "investments/portfolio.html"
 HOLDING = "investments/holding.html"
 ENTRY = "investments/entry.html"
+NET_WORTH = "investments/net_worth.html"
 
 
 @login_required
@@ -72,6 +75,15 @@ def holding_detail(request: HttpRequest, pk: int) -> HttpResponse:
     activity = InvestmentTransaction.objects.filter(account_id=holding.account_id, security=holding.security)
     context = {"position": position, "chart": price_history(holding.security), "activity": activity[:50]}
     return render(request, HOLDING, context)
+
+
+@login_required
+@require_GET
+def net_worth_line(request: HttpRequest) -> HttpResponse:
+    """The dashboard's net worth history (loaded after the page: it reads a year of transactions)."""
+    today = timezone.localdate()
+    context = {"worth_history": net_worth_history(net_worth(today), today)}
+    return render(request, f"{NET_WORTH}#line" if request.htmx else NET_WORTH, context)
 
 
 def _entry_context(**forms) -> dict:

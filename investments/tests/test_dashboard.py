@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 
 from accounts.models import AccountType
-from budgetsite.dashboard import dashboard_context, net_worth
+from budgetsite.dashboard import net_worth, net_worth_history
 from investments.tests.factories import AccountFactory, HoldingFactory, PriceFactory
 from transactions.models import Transaction
 
@@ -42,15 +42,29 @@ def test_net_worth_adds_investments(household):
 
 
 def test_net_worth_history_walks_back_month_ends(household):
-    history = dashboard_context(today=TODAY)["worth_history"]
+    history = net_worth_history(net_worth(TODAY), TODAY)
     assert history["labels"][-2:] == ["2026-10-31", "2026-11-20"]
     assert len(history["labels"]) == 13 and history["labels"][0] == "2025-11-30"
     # Oct 31: cash 2500 + 100 - 2000 = 600; owed 750.25 - 50.25 = 700; VTI 3.5 x 240 = 840 (Oct 30 close).
     assert history["datasets"][0]["data"][-2:] == ["10740.00", "12632.80"]
 
 
-def test_dashboard_page_shows_net_worth_and_its_line(owner_client, household):
+def test_dashboard_page_shows_net_worth_and_loads_its_line(owner_client, household):
     html = owner_client.get("/").content.decode()
     assert 'id="net-worth">$12,632.80<' in html
     assert "investments $10,883.05" in html
-    assert 'data-line-chart="net-worth-history"' in html and 'id="net-worth-history"' in html
+    assert 'hx-get="/investments/net-worth" hx-trigger="load"' in html
+    assert 'href="/investments/net-worth"' in html  # works without htmx too
+
+
+def test_net_worth_line_page_and_fragment(owner_client, htmx_client, household):
+    page = owner_client.get("/investments/net-worth").content.decode()
+    assert "<h1>Net worth over the last year</h1>" in page and 'id="net-worth-history"' in page
+    fragment = htmx_client.get("/investments/net-worth").content.decode()
+    assert fragment.lstrip().startswith('<div class="chart-box small"><canvas data-line-chart=')
+    assert "<h1>" not in fragment
+
+
+def test_net_worth_line_refuses_logged_out(client):
+    response = client.get("/investments/net-worth")
+    assert response.status_code == 302 and "/login/" in response["Location"]
