@@ -274,6 +274,8 @@ def create_link_token(*, user_id: str, access_token: str | None = None,
             fields["update"] = LinkTokenCreateRequestUpdate(account_selection_enabled=True)
     else:
         fields["products"] = [Products("transactions")]
+        # A brokerage may also share holdings (investments); a bank without them still links.
+        fields["optional_products"] = [Products("investments")]
     response = _call("link_token_create", LinkTokenCreateRequest(**fields))
     return LinkToken(link_token=response.link_token, expiration=response.expiration)
 

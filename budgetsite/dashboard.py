@@ -55,7 +55,7 @@ def accounts_with_last_sync() -> list[Account]:
 
 
 def _investment_accounts() -> dict[int, Account]:
-    return Account.objects.filter(account_type=AccountType.INVESTMENT).in_bulk()
+    return Account.objects.filter(account_type=AccountType.INVESTMENT).only("balance_current").in_bulk()
 
 
 def _unheld_balances(accounts: dict[int, Account]) -> Decimal:

@@ -220,7 +220,9 @@ def _latest_closes(security_ids: set[int], today: datetime.date) -> dict[int, li
 def build_portfolio(*, today: datetime.date | None = None, account_ids=None) -> Portfolio:
     """Every holding of an Account that exists (see `consistency`), valued."""
     today = today or timezone.localdate()
-    accounts = Account.objects.in_bulk(list(account_ids) if account_ids is not None else None)
+    # Only the fields shown: never load (and decrypt) access tokens to draw a table.
+    accounts = Account.objects.only("name", "institution", "account_type").in_bulk(
+        list(account_ids) if account_ids is not None else None)
     holdings = list(Holding.objects.of_accounts(accounts).exclude(quantity=0).select_related("security")
                     .defer("updated_at", "security__created_at"))
     closes = _latest_closes({h.security_id for h in holdings}, today)

@@ -116,3 +116,11 @@ def test_sync_item_without_the_investments_product_never_asks(fake_plaid):
     link_fake_item(fake_plaid, item)
     assert fake_plaid.calls("/investments/holdings/get") == 0
     assert not Holding.objects.exists()
+
+
+def test_link_token_for_a_new_bank_offers_investments_as_optional(fake_plaid):
+    from accounts import plaid_gateway
+
+    plaid_gateway.create_link_token(user_id="1")
+    _, body = fake_plaid.requests[-1]
+    assert body["products"] == ["transactions"] and body["optional_products"] == ["investments"]
