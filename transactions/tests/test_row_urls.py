@@ -32,3 +32,12 @@ def test_transaction_row_urls_resolve_to_their_views(owner_client):
     views = _views(owner_client.get("/transactions/").content.decode())
     for action in ("category", "merchant", "delete"):
         assert views[f"/transactions/{t.pk}/{action}"] == f"transaction_{action}"
+
+
+@pytest.mark.parametrize("url", ["/review/", "/transactions/"])
+def test_every_form_that_posts_carries_the_csrf_token(owner_client, url):
+    TransactionFactory(description="ROW", predicted_category=CategoryFactory(), prediction_confidence=0.9)
+    html = owner_client.get(url).content.decode()
+    forms = re.findall(r'<form method="post".*?</form>', html, flags=re.S)
+    tokens = [re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form) for form in forms]
+    assert len(forms) >= 3 and all(t and len(t[1]) == 64 for t in tokens)
