@@ -127,7 +127,9 @@ class Price(models.Model):
             models.UniqueConstraint(fields=["security", "date", "source"],
                                     name="price_security_date_source_unique"),
         ]
-        indexes = [models.Index(fields=["security", "-date"], name="price_security_latest")]
+        # Covering: the portfolio reads the latest closes from the index alone, no table lookups.
+        indexes = [models.Index(fields=["security", "-date", "close", "source"],
+                                name="price_security_latest_cov")]
 
     def __str__(self) -> str:
         return f"{self.security} {self.date} {self.close} ({self.source})"

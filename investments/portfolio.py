@@ -35,7 +35,7 @@ ZERO = Decimal("0.00")
 HUNDRED = Decimal(100)
 TOP_HOLDINGS = 10
 # Closes are looked for in this many recent days first (see `_latest_closes`).
-RECENT_DAYS = 14
+RECENT_DAYS = 10
 # Sources that may have a close for the same day (providers, institution, manual).
 PRICE_SOURCES = 4
 # Fixed palette so a type keeps its color between visits.
@@ -194,9 +194,10 @@ class Portfolio:
 
 def _latest_closes(security_ids: set[int], today: datetime.date) -> dict[int, list[tuple]]:
     """Per security, its two latest (date, close, source), newest first (one per date: the
-    last stored wins). One range read of the recent weeks over the (security, date) index,
-    ranked in SQL so only the two latest days come back, serves nearly every security; the
-    few without two closes there (stale or new ones) get one small indexed query each."""
+    last stored wins). One range read of the recent days over the covering (security, date,
+    close, source) index, ranked in SQL so only the two latest days come back, serves nearly
+    every security; the few without two closes there (stale or new ones) get one small
+    indexed query each."""
     closes: dict[int, list[tuple]] = defaultdict(list)
 
     def take(rows) -> None:
