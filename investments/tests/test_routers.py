@@ -1,3 +1,6 @@
+import re
+from pathlib import Path
+
 import pytest
 from django.db import connections, router
 
@@ -40,8 +43,11 @@ def test_router_main_models_live_only_in_budget_db():
 
 @sqlite_only("PostgreSQL databases are named by their server, not files in BUDGET_HOME")
 def test_router_databases_are_two_files():
-    assert str(connections["default"].settings_dict["NAME"]).endswith("budget.db")
-    assert str(connections["investments"].settings_dict["NAME"]).endswith("investments.db")
+    # Test databases are test_<name>, with a suffix per pytest-xdist worker.
+    main = Path(connections["default"].settings_dict["NAME"]).name
+    investments = Path(connections["investments"].settings_dict["NAME"]).name
+    assert re.fullmatch(r"test_budget\.db(_gw\d+)?", main), main
+    assert re.fullmatch(r"test_investments\.db(_gw\d+)?", investments), investments
 
 
 def test_router_routes_reads_writes_and_migrations():
