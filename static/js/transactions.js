@@ -1,5 +1,6 @@
-// Transactions page: "select every row" for bulk actions, and toasts that close themselves.
-// Everything here is a convenience: the page works without it.
+// Transactions page: "select every row" for bulk actions, toasts that close themselves, and the
+// options of each row's category select. Without JavaScript the page still works: categories
+// are set by ticking rows and using the ticked rows' select.
 (function () {
   "use strict";
 
@@ -54,6 +55,30 @@
   document.addEventListener("htmx:beforeHistorySave", function () {
     document.querySelectorAll("#toast .toast").forEach(function (toast) { toast.remove(); });
   });
-  document.addEventListener("DOMContentLoaded", function () { armAll(document); });
-  document.addEventListener("htmx:load", function (event) { armAll(event.detail.elt); });
+  // Each row's category select is sent with its placeholder only; the options are copied from
+  // the one select that carries them (the ticked rows' select), once per row.
+  function fillPickers(root) {
+    var selects = [];
+    if (root.matches && root.matches("select[data-options-from]")) {
+      selects.push(root);
+    }
+    if (root.querySelectorAll) {
+      selects.push.apply(selects, root.querySelectorAll("select[data-options-from]"));
+    }
+    selects.forEach(function (select) {
+      var source = document.getElementById(select.dataset.optionsFrom);
+      if (!source || select.options.length > 1) {
+        return;
+      }
+      Array.prototype.slice.call(source.children, 1).forEach(function (option) {
+        select.appendChild(option.cloneNode(true));
+      });
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () { armAll(document); fillPickers(document); });
+  document.addEventListener("htmx:load", function (event) {
+    armAll(event.detail.elt);
+    fillPickers(event.detail.elt);
+  });
 })();

@@ -114,6 +114,8 @@ def test_transactions_inline_category_and_bulk_confirm(logged_in_page):
     row.locator("select[name=category]").select_option(label="Groceries")
     expect(_row(page, "Safeway 1").locator(".chip")).to_have_text("Groceries")
     expect(_row(page, "Safeway 1").locator(".status")).to_have_text("Confirmed")
+    # The redrawn row's select gets its options again (they are copied in by the page's script).
+    expect(_row(page, "Safeway 1").locator("select[name=category] option")).to_have_count(3)
 
     page.check("#select-all")
     expect(page.locator('input[name="ids"]:checked')).to_have_count(2)
