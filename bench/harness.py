@@ -98,12 +98,14 @@ def bulk_transactions(n: int, *, status: str = "confirmed", seed: int = 7, years
     Each merchant has its own category, with 5% of rows labeled otherwise (people
     are not perfectly consistent), so the ledger is learnable like a real one.
     """
-    from django.db import connection
+    from django.db import connection, transaction
 
     from accounts.models import Account
     from categories.engine.merchants import merchant_key
     from categories.models import Category
     from insights import summary
+    from transactions import search
+    from transactions.bulk import triggers_aside
 
     accounts = list(Account.objects.values_list("id", flat=True))
     categories = list(Category.objects.filter(parent__isnull=False).values_list("id", flat=True))
@@ -120,7 +122,7 @@ def bulk_transactions(n: int, *, status: str = "confirmed", seed: int = 7, years
     # A bulk load: the summary triggers are dropped for the insert and the
     # summary rebuilt once after (what `rebuild_ledger_months` does).
     summary.drop_triggers()
-    with connection.cursor() as cursor:
+    with transaction.atomic(), triggers_aside(len(rows), [search.BULK]), connection.cursor() as cursor:
         cursor.executemany(
             "INSERT INTO transactions (account_id, date, description, amount, category_id, "
             "predicted_category_id, status, source, is_pending, categorization_tier, "

@@ -13,12 +13,11 @@ everything else in the app reads the summaries through the ORM.
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-
 from django.db import connection as default_connection
 from django.db import transaction
 
 from insights import revision
+from transactions.bulk import Aside
 from transactions.models import CONFIRMED_STATUSES
 
 _COUNTED = "(" + ", ".join(f"'{status}'" for status in CONFIRMED_STATUSES) + ")"
@@ -177,40 +176,15 @@ def install_triggers(connection=default_connection) -> None:
             cursor.execute(statement)
 
 
-# Below this many rows the per-row trigger is cheaper than dropping and
-# re-creating it (a schema change every other connection must notice).
-BULK_INSERT_MIN_ROWS = 500
+def _catch_up(cursor, last_id: int) -> None:
+    _add_rows_after(cursor, last_id)
+    cursor.execute(revision.SQLITE_BUMP)
 
 
-@contextmanager
-def bulk_insert(rows: int, connection=default_connection):
-    """Count rows inserted inside this block with one aggregate, not per-row triggers.
-
-    SQLite runs a row trigger as a sub-program whose frame is allocated for
-    every row even when its WHEN clause is false: measured, it tripled the
-    cost of an import's INSERT. For a large insert the insert trigger is
-    dropped, the rows go in, their totals are added in one GROUP BY over the
-    new ids, and the trigger comes back, all inside the caller's transaction
-    (SQLite's DDL is transactional, and the caller holds the write lock, so no
-    other writer can slip a row in meanwhile). Updates made after the block
-    find the summaries exact, as the update trigger expects. PostgreSQL keeps
-    its trigger (dropping one there locks the table against readers).
-    """
-    if connection.vendor != "sqlite" or rows < BULK_INSERT_MIN_ROWS:
-        yield
-        return
-    if not connection.in_atomic_block:
-        raise RuntimeError("bulk_insert needs the caller's transaction")
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT COALESCE(MAX(id), 0) FROM transactions")
-        (last_id,) = cursor.fetchone()
-        cursor.execute(SQLITE_DROP[0])
-        cursor.execute(revision.SQLITE_DROP_INSERT)
-        yield
-        _add_rows_after(cursor, last_id)
-        cursor.execute(revision.SQLITE_BUMP)
-        cursor.execute(SQLITE_TRIGGERS[0])
-        cursor.execute(revision.SQLITE_INSERT_TRIGGER)
+# For large imports (see `transactions/bulk.py`): the insert triggers of the
+# summaries and of the ledger token step aside; one aggregate adds the rows.
+BULK = Aside(drop=[SQLITE_DROP[0], revision.SQLITE_DROP_INSERT],
+             create=[SQLITE_TRIGGERS[0], revision.SQLITE_INSERT_TRIGGER], catch_up=_catch_up)
 
 
 def _add_rows_after(cursor, last_id: int) -> None:

@@ -39,6 +39,7 @@ from categories.engine.training import current_model
 from categories.engine.transfers import pair_transfers
 from insights import summary
 from transactions import search
+from transactions.bulk import triggers_aside
 from transactions.importers.base import ImportFileError, ImportRow
 from transactions.models import (
     DeletedTransaction,
@@ -358,7 +359,7 @@ def _insert(rows: list[_NewRow]) -> None:
          stamp(r.confirmed_at), r.possible_duplicate_of_id, r.notes)
         for r in rows
     ]
-    with summary.bulk_insert(len(values)), search.bulk_insert(len(values)), connection.cursor() as cursor:
+    with triggers_aside(len(values), [summary.BULK, search.BULK]), connection.cursor() as cursor:
         cursor.executemany(f"INSERT INTO {ops.quote_name(table)} ({names}) VALUES ({marks})", values)
 
 

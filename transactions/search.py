@@ -11,27 +11,24 @@ Shorter text, and PostgreSQL, use `icontains` (on a household server
 PostgreSQL's sequential scan is the fallback; pg_trgm can be added there
 later without changing callers).
 
-Imports are the hot write path: for a large insert `bulk_insert` drops the
-per-row insert trigger and indexes the new rows with one INSERT ... SELECT,
-as `insights.summary.bulk_insert` does for the ledger summaries.
+Imports are the hot write path: for a large insert the per-row insert
+trigger steps aside and the new rows are indexed with one INSERT ... SELECT
+(`BULK`, used through `transactions.bulk.triggers_aside`).
 """
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-
 from django.db import connection as default_connection
 from django.db.models import Q
 from django.db.models.expressions import RawSQL
+
+from transactions.bulk import Aside
 
 TABLE = "transactions_search"
 TRIGRAM = 3  # shortest text the trigram index can answer
 # Found in at least this many rows, a text is searched by LIKE along the date index (see
 # `matching`). Near sqrt(page size x rows) at a million rows, where both ways read ~5k rows.
 COMMON = 5000
-# As for the summaries: below this many rows the per-row trigger is cheaper
-# than dropping and re-creating it (a schema change other connections notice).
-BULK_INSERT_MIN_ROWS = 500
 
 _ADD_NEW = (f"INSERT INTO {TABLE} (rowid, description, merchant_name) "
             "VALUES (NEW.id, NEW.description, NEW.merchant_name);")
@@ -99,23 +96,10 @@ def matching(text: str, *, common: int = COMMON, connection=default_connection) 
     return Q(id__in=RawSQL(f"SELECT rowid FROM {TABLE} WHERE {TABLE} MATCH %s", [phrase]))
 
 
-@contextmanager
-def bulk_insert(rows: int, connection=default_connection):
-    """Index the rows inserted inside this block with one INSERT ... SELECT, not per-row triggers.
+def _index_rows_after(cursor, last_id: int) -> None:
+    cursor.execute(f"INSERT INTO {TABLE} (rowid, description, merchant_name) "
+                   "SELECT id, description, merchant_name FROM transactions WHERE id > %s", [last_id])
 
-    Runs inside the caller's transaction (SQLite's DDL is transactional and the
-    caller holds the write lock), so a failure puts the trigger back with the rows.
-    """
-    if connection.vendor != "sqlite" or rows < BULK_INSERT_MIN_ROWS:
-        yield
-        return
-    if not connection.in_atomic_block:
-        raise RuntimeError("bulk_insert needs the caller's transaction")
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT COALESCE(MAX(id), 0) FROM transactions")
-        (last_id,) = cursor.fetchone()
-        cursor.execute(SQLITE_DROP[0])
-        yield
-        cursor.execute(f"INSERT INTO {TABLE} (rowid, description, merchant_name) "
-                       "SELECT id, description, merchant_name FROM transactions WHERE id > %s", [last_id])
-        cursor.execute(INSERT_TRIGGER)
+
+# For large imports (see `transactions/bulk.py`): one INSERT ... SELECT indexes the new rows.
+BULK = Aside(drop=[SQLITE_DROP[0]], create=[INSERT_TRIGGER], catch_up=_index_rows_after)

@@ -12,7 +12,7 @@ from categories.models import Category
 from categories.tests.factories import CategoryFactory
 from insights import summary
 from insights.models import LedgerCategoryMonth, LedgerMonth
-from transactions import review
+from transactions import bulk, review
 from transactions.deletion import delete_transactions, restore, revert_import, undo_revert
 from transactions.importers.base import ImportRow
 from transactions.ingest import ingest
@@ -163,12 +163,12 @@ def _insert_trigger_present() -> bool:
 
 
 def test_a_large_import_counts_its_rows_in_bulk_and_keeps_the_trigger(groceries):
-    """Above BULK_INSERT_MIN_ROWS the insert trigger steps aside for one aggregate."""
+    """Above bulk.MIN_ROWS the insert trigger steps aside for one aggregate."""
     account = AccountFactory()
     names = {"groceries": groceries.pk}
     ingest(_rows((3, 1, "SAFEWAY #1 OAKLAND CA", "5.00", "groceries")), account=account,
            source=Source.ARCHIVE, file_name="first.csv", categories=names.get)
-    n = summary.BULK_INSERT_MIN_ROWS + 100
+    n = bulk.MIN_ROWS + 100
     specs = [(3 + i % 2, 1 + i % 28, f"SAFEWAY #{i % 3} OAKLAND CA", f"{i % 50}.{i % 100:02d}",
               "groceries" if i % 4 else "") for i in range(n)]
     result = ingest(_rows(*specs), account=account, source=Source.ARCHIVE, file_name="big.csv",

@@ -5,7 +5,7 @@ import pytest
 from django.db import connection, transaction
 
 from accounts.tests.factories import AccountFactory
-from transactions import search
+from transactions import bulk, search
 from transactions.deletion import delete_transactions, restore
 from transactions.ingest import ingest
 from transactions.models import Source, Transaction
@@ -71,7 +71,7 @@ def test_search_follows_a_rename_a_delete_and_a_restore(rows):
 
 def test_a_bulk_import_is_indexed(db):
     account = AccountFactory()
-    many = search.BULK_INSERT_MIN_ROWS + 20
+    many = bulk.MIN_ROWS + 20
     result = ingest([row(1 + i % 28, f"BULKSHOP {i:04d}", "5.00") for i in range(many)],
                     account=account, source=Source.CSV_IMPORT)
     assert result.added == many
@@ -85,7 +85,8 @@ def test_a_bulk_import_is_indexed(db):
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="the trigram index is SQLite's")
 def test_bulk_insert_puts_the_trigger_back_when_the_insert_fails(db):
     account = AccountFactory()
-    with pytest.raises(RuntimeError), transaction.atomic(), search.bulk_insert(search.BULK_INSERT_MIN_ROWS):
+    with pytest.raises(RuntimeError), transaction.atomic(), \
+            bulk.triggers_aside(bulk.MIN_ROWS, [search.BULK]):
         TransactionFactory(account=account, description="NEVER KEPT")
         raise RuntimeError("the import failed")
     with connection.cursor() as cursor:
