@@ -24,11 +24,13 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
+
+from tests.fakes.loopback import LoopbackServer
 
 CLIENT_ID = "fake-client-id"
 SECRET = "fake-secret"
@@ -220,8 +222,12 @@ class _Rule:
     stall: float | None = None  # seconds; math.inf waits until release()
 
 
-class FakePlaid:
+class FakePlaid(LoopbackServer):
     """The server and its state. Start with `start()` or as a context manager."""
+
+    @property
+    def handler(self) -> type[BaseHTTPRequestHandler]:
+        return _Handler
 
     def __init__(self, *, client_id: str = CLIENT_ID, secret: str = SECRET) -> None:
         self.client_id = client_id
@@ -237,32 +243,11 @@ class FakePlaid:
         self._counter = itertools.count(1)
         self._signing_key = ec.generate_private_key(ec.SECP256R1())
         self.key_id = "fake-key-1"
-        self._server: ThreadingHTTPServer | None = None
 
     # -- lifecycle ---------------------------------------------------------
-    def start(self) -> FakePlaid:
-        handler = type("Handler", (_Handler,), {"fake": self})
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-                         daemon=True).start()
-        return self
-
     def stop(self) -> None:
         self._release.set()
-        if self._server:
-            self._server.shutdown()
-            self._server.server_close()
-
-    def __enter__(self) -> FakePlaid:
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
+        super().stop()
 
     # -- items ---------------------------------------------------------------
     def add_item(self, institution_id: str = "ins_109508", *, accounts: int = 3) -> FakeItem:

@@ -22,7 +22,9 @@ import threading
 import urllib.parse
 from dataclasses import dataclass
 from decimal import Decimal
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+from tests.fakes.loopback import LoopbackServer
 
 NEW_YORK_OFFSET = -5 * 3600
 
@@ -35,36 +37,16 @@ class _Rule:
     body: bytes
 
 
-class FakePrices:
+class FakePrices(LoopbackServer):
+    @property
+    def handler(self) -> type[BaseHTTPRequestHandler]:
+        return _Handler
+
     def __init__(self) -> None:
         self.series: dict[str, dict[datetime.date, str | None]] = {}
         self.requests: list[tuple[str, str, dict[str, str]]] = []
         self._rules: list[_Rule] = []
         self._lock = threading.Lock()
-        self._server: ThreadingHTTPServer | None = None
-
-    def start(self) -> FakePrices:
-        handler = type("Handler", (_Handler,), {"fake": self})
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-                         daemon=True).start()
-        return self
-
-    def stop(self) -> None:
-        if self._server:
-            self._server.shutdown()
-            self._server.server_close()
-
-    def __enter__(self) -> FakePrices:
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
 
     # -- scripting ----------------------------------------------------------------
     def daily(self, ticker: str, start: datetime.date, closes: list[str | None], *,
