@@ -17,7 +17,7 @@ import statistics
 import time
 from decimal import Decimal
 
-from bench.harness import report, setup_django
+from bench.harness import bulk_load, report, setup_django
 
 ROWS = int(os.environ.get("BENCH_BUDGET_ROWS", "1000000"))
 YEARS = 10
@@ -99,19 +99,11 @@ def _fixed(start: datetime.date, today: datetime.date, account_ids: list[int]):
 
 def populate(n: int = ROWS, *, today: datetime.date | None = None) -> dict:
     """Insert about n transactions over YEARS years ending today, and budgets; return rows
-    made and seconds spent building, inserting and summarizing.
-
-    A bulk load: the summary triggers are dropped for the insert, then put back
-    and the summary rebuilt in one statement (what `rebuild_ledger_months` does).
+    made and seconds spent building them and loading them (`harness.bulk_load`).
     """
-    from django.db import connection, transaction
-
     from accounts.models import Account
     from budgets.models import Budget
     from categories.models import Category
-    from insights import summary
-    from transactions import search
-    from transactions.bulk import triggers_aside
 
     began = time.perf_counter()
     today = today or datetime.date.today()
@@ -148,22 +140,16 @@ def populate(n: int = ROWS, *, today: datetime.date | None = None) -> dict:
         amount = Decimal(rng.randrange(low * 100, high * 100 + 1)) / 100
         add(card, start + datetime.timedelta(days=i // per_day), rng.choice(merchants), cat, amount)
     built = time.perf_counter()
-    summary.drop_triggers()
-    with transaction.atomic(), triggers_aside(len(rows), [search.BULK]), connection.cursor() as cursor:
-        cursor.execute("PRAGMA cache_size = -262144")  # 256 MB while loading
-        cursor.executemany(INSERT, rows)
-    inserted = time.perf_counter()
-    summary.install_triggers()
-    summary.rebuild()
-    summarized = time.perf_counter()
+    bulk_load(INSERT, rows)
+    loaded = time.perf_counter()
     Budget.objects.bulk_create(
         [Budget(category_id=category[short], month=first.strftime("%Y-%m"), amount=Decimal(amount),
                 rollover=rollover)
          for first in _months(start, today) for short, (amount, rollover) in BUDGETS.items()],
         batch_size=2000,
     )
-    return {"rows": len(rows), "build_s": round(built - began, 1), "insert_s": round(inserted - built, 1),
-            "summary_s": round(summarized - inserted, 1)}
+    return {"rows": len(rows), "build_s": round(built - began, 1),
+            "load_s": round(loaded - built, 1)}  # insert, then summaries rebuilt
 
 
 PAGES = [

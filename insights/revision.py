@@ -19,22 +19,23 @@ from django.db import connection as default_connection
 
 from transactions.models import CONFIRMED_STATUSES
 
-_COUNTED = "(" + ", ".join(f"'{status}'" for status in CONFIRMED_STATUSES) + ")"
+# The statuses whose money counts, as an SQL list (the summaries use it too).
+COUNTED = "(" + ", ".join(f"'{status}'" for status in CONFIRMED_STATUSES) + ")"
 _WATCHED = "status, category_id, date, amount, merchant_key, merchant_name"
 BUMP = "UPDATE ledger_revision SET token = {random} WHERE id = 1"
 SQLITE_BUMP = BUMP.format(random="random()")
 POSTGRESQL_BUMP = BUMP.format(random="floor(random() * 9.2e18)::bigint")
 
 SQLITE_INSERT_TRIGGER = (
-    f"CREATE TRIGGER ledger_revision_insert AFTER INSERT ON transactions WHEN NEW.status IN {_COUNTED} "
+    f"CREATE TRIGGER ledger_revision_insert AFTER INSERT ON transactions WHEN NEW.status IN {COUNTED} "
     f"BEGIN {SQLITE_BUMP}; END"
 )
 SQLITE_TRIGGERS = [
     SQLITE_INSERT_TRIGGER,
-    f"CREATE TRIGGER ledger_revision_delete AFTER DELETE ON transactions WHEN OLD.status IN {_COUNTED} "
+    f"CREATE TRIGGER ledger_revision_delete AFTER DELETE ON transactions WHEN OLD.status IN {COUNTED} "
     f"BEGIN {SQLITE_BUMP}; END",
     f"CREATE TRIGGER ledger_revision_update AFTER UPDATE OF {_WATCHED} ON transactions "
-    f"WHEN OLD.status IN {_COUNTED} OR NEW.status IN {_COUNTED} BEGIN {SQLITE_BUMP}; END",
+    f"WHEN OLD.status IN {COUNTED} OR NEW.status IN {COUNTED} BEGIN {SQLITE_BUMP}; END",
 ]
 SQLITE_DROP_INSERT = "DROP TRIGGER IF EXISTS ledger_revision_insert"
 SQLITE_DROP = [
@@ -48,12 +49,12 @@ _OLD_WATCHED = ", ".join(f"o.{column}" for column in _WATCHED.split(", "))
 _NEW_WATCHED = ", ".join(f"n.{column}" for column in _WATCHED.split(", "))
 _POSTGRESQL_EVENTS = {
     "insert": ("INSERT", "NEW TABLE AS revision_new",
-               f"EXISTS (SELECT 1 FROM revision_new WHERE status IN {_COUNTED})"),
+               f"EXISTS (SELECT 1 FROM revision_new WHERE status IN {COUNTED})"),
     "delete": ("DELETE", "OLD TABLE AS revision_old",
-               f"EXISTS (SELECT 1 FROM revision_old WHERE status IN {_COUNTED})"),
+               f"EXISTS (SELECT 1 FROM revision_old WHERE status IN {COUNTED})"),
     "update": ("UPDATE", "OLD TABLE AS revision_old NEW TABLE AS revision_new",
                "EXISTS (SELECT 1 FROM revision_old o JOIN revision_new n ON n.id = o.id "
-               f"WHERE (o.status IN {_COUNTED} OR n.status IN {_COUNTED}) "
+               f"WHERE (o.status IN {COUNTED} OR n.status IN {COUNTED}) "
                f"AND ({_OLD_WATCHED}) IS DISTINCT FROM ({_NEW_WATCHED}))"),
 }
 POSTGRESQL_TRIGGERS = [

@@ -18,9 +18,8 @@ from django.db import transaction
 
 from insights import revision
 from transactions.bulk import Aside
-from transactions.models import CONFIRMED_STATUSES
 
-_COUNTED = "(" + ", ".join(f"'{status}'" for status in CONFIRMED_STATUSES) + ")"
+_COUNTED = revision.COUNTED
 _MERCHANT_COLUMNS = "month, category_id, merchant_key, merchant_name, count, total_cents, squares"
 _CATEGORY_COLUMNS = "month, category_id, count, total_cents"
 
