@@ -26,6 +26,10 @@ class ConnectionStatus(models.TextChoices):
 
 
 class AccountQuerySet(models.QuerySet):
+    def without_secrets(self) -> AccountQuerySet:
+        """For showing accounts: no Plaid token or cursor read, nor decrypted."""
+        return self.defer("plaid_access_token", "plaid_cursor")
+
     def linked(self) -> AccountQuerySet:
         return self.exclude(plaid_item_id__isnull=True).exclude(plaid_item_id="")
 

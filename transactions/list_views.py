@@ -49,16 +49,10 @@ TOAST_SECONDS = 8
 # ---------------------------------------------------------------- the list page
 
 
-def _category_options(request: HttpRequest, groups: list[listing.CategoryGroup]) -> str:
-    """The <option>s of the ticked rows' category select, rendered once per page; each row's
-    select gets a copy in the browser (transactions.js), as fifty copies in the page cost a third
-    of its time."""
-    return render_to_string(f"{LIST}#category-options", {"category_groups": groups}, request=request)
-
-
 def _list_context(request: HttpRequest, filters: listing.TransactionFilters) -> dict:
-    groups = listing.category_groups()
-    page = listing.page_of(filters.apply(), filters.page, load=lambda ids: listing.rows_by_id(ids, groups))
+    groups, accounts = listing.category_groups(), list(listing.accounts())
+    page = listing.page_of(filters.apply(), filters.page,
+                           load=lambda ids: listing.rows_by_id(ids, groups, accounts))
     empty_ledger = not page.rows and not filters.is_filtered and page.number == 1
     return {
         "filters": filters,
@@ -66,9 +60,8 @@ def _list_context(request: HttpRequest, filters: listing.TransactionFilters) -> 
         # Forms post this back, so an action redraws the same page under the same filters.
         "state": filters.url_query(page.number).urlencode(),
         "page": page,
-        "accounts": list(listing.accounts()),
+        "accounts": accounts,
         "category_groups": groups,
-        "category_options": _category_options(request, groups),
         "statuses": Status.choices,
         "sources": Source.choices,
         "kinds": listing.KINDS.items(),

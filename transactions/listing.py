@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
+from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 from django.http import QueryDict
 
@@ -24,6 +25,7 @@ from accounts.models import Account
 from categories.models import Category
 from transactions import search
 from transactions.models import DeletedTransaction, DeleteReason, Source, Status, Transaction
+from transactions.related import attach
 
 PAGE_SIZE = 50
 MAX_PAGE = 1_000_000
@@ -39,13 +41,10 @@ SORTS: dict[str, tuple[str, str]] = {
 }
 KINDS = {"expense": "Expenses (money out)", "income": "Income (money in)"}
 UNCATEGORIZED = "none"
-ROW_RELATIONS = (
-    "account", "category", "category__parent", "predicted_category", "predicted_category__parent",
-    "confirmed_by", "updated_by",
-)
-_OTHER_RELATIONS = tuple(r for r in ROW_RELATIONS if "category" not in r)
-# The account's Plaid secrets are never shown; deferring them also saves a decryption per row.
-ROW_DEFERRED = ("account__plaid_access_token", "account__plaid_cursor")
+# The columns a row shows (transactions/display.py); building the others cost as much.
+ROW_FIELDS = ("id", "account", "date", "description", "merchant_name", "amount", "category",
+              "predicted_category", "status", "is_pending", "categorization_tier", "prediction_confidence",
+              "possible_duplicate_of", "confirmed_by", "updated_by", "updated_at")
 _MONTH = re.compile(r"(\d{4})-(\d{2})\Z")
 _COLOR = re.compile(r"#[0-9a-fA-F]{3,8}\Z")
 
@@ -175,10 +174,9 @@ class TransactionFilters:
         return where
 
     def apply(self, queryset: QuerySet[Transaction] | None = None) -> QuerySet[Transaction]:
-        """The filtered, sorted rows with what a row shows joined in (one query per page)."""
+        """The filtered, sorted rows."""
         base = Transaction.objects.all() if queryset is None else queryset
-        return (base.filter(self.condition()).select_related(*ROW_RELATIONS).defer(*ROW_DEFERRED)
-                .order_by(*SORTS[self.sort]))
+        return base.filter(self.condition()).order_by(*SORTS[self.sort])
 
 
 def _positive_int(text: str, name: str, errors: list[str]) -> int | None:
@@ -349,26 +347,22 @@ def category_groups() -> list[CategoryGroup]:
 
 def accounts() -> QuerySet[Account]:
     """Accounts for the filter and entry forms, without their Plaid secrets."""
-    return Account.objects.defer("plaid_access_token", "plaid_cursor")
+    return Account.objects.without_secrets()
 
 
-def rows_by_id(ids: list[int], groups: list[CategoryGroup] | None = None) -> list[Transaction]:
-    """Rows as the list shows them (joined, with their chip), in no particular order.
+def rows_by_id(ids: list[int], groups: list[CategoryGroup] | None = None,
+               accounts: list[Account] | None = None) -> list[Transaction]:
+    """Rows as the list shows them (with their chip), in no particular order.
 
-    Given the page's category groups (read anyway for the selects), rows take
-    their categories from them instead of joining four category tables.
+    Their accounts, categories and people are attached (transactions/related.py);
+    given the page's category groups and accounts (read anyway for the selects),
+    rows take theirs from them.
     """
-    if groups is None:
-        return with_chips(Transaction.objects.filter(pk__in=ids).select_related(*ROW_RELATIONS)
-                          .defer(*ROW_DEFERRED))
-    known = {c.pk: c for g in groups for c in (g.parent, *g.children)}
-    rows = list(Transaction.objects.filter(pk__in=ids).select_related(*_OTHER_RELATIONS)
-                .defer(*ROW_DEFERRED).order_by())
-    for txn in rows:
-        for relation in ("category", "predicted_category"):
-            found = known.get(getattr(txn, f"{relation}_id"))
-            if found is not None:  # else (a category made meanwhile) the row reads it itself
-                setattr(txn, relation, found)
+    rows = list(Transaction.objects.filter(pk__in=ids).only(*ROW_FIELDS).order_by())
+    known = [c for g in groups or () for c in (g.parent, *g.children)]
+    attach(rows, ("account",), Account.objects.without_secrets(), accounts or ())
+    attach(rows, ("category", "predicted_category"), Category.objects.select_related("parent"), known)
+    attach(rows, ("confirmed_by", "updated_by"), get_user_model().objects.all())
     return with_chips(rows)
 
 
@@ -433,7 +427,9 @@ def csv_lines(queryset: QuerySet[Transaction]) -> Iterator[str]:
     """The header and one line per row, read in chunks so memory stays flat."""
     writer = csv.writer(_Echo())
     yield writer.writerow(CSV_COLUMNS)
-    for t in queryset.iterator(chunk_size=2000):
+    joined = queryset.select_related("account", "category__parent").defer(
+        "account__plaid_access_token", "account__plaid_cursor")
+    for t in joined.iterator(chunk_size=2000):
         yield writer.writerow([
             t.date.isoformat(),
             neutralize(str(t.account)),

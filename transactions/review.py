@@ -16,14 +16,17 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.db.models import Q, QuerySet
 
+from accounts.models import Account
 from categories.models import Category
 from transactions.confirm import ConfirmResult, confirm
 from transactions.models import Status, Transaction
+from transactions.related import attach
 
 PAGE_SIZE = 100
-# What a row shows; a possible duplicate's original is read apart, for the few rows flagged.
-_ROW_RELATIONS = ("account", "predicted_category", "category")
-_SECRETS = ("account__plaid_access_token", "account__plaid_cursor")
+# The columns a queue row shows (transactions/display.py); building the others cost as much.
+_ROW_FIELDS = ("id", "account", "date", "description", "merchant_name", "amount", "category",
+               "predicted_category", "status", "source", "categorization_tier", "prediction_confidence",
+               "possible_duplicate_of")
 
 
 def queue(limit: int = PAGE_SIZE, before: tuple[datetime.date, int] | None = None, *,
@@ -32,26 +35,19 @@ def queue(limit: int = PAGE_SIZE, before: tuple[datetime.date, int] | None = Non
 
     The page's ids come from the (status, date) index alone, then those rows
     with what they show: joining every pending row before sorting, as one
-    query did, cost more than the rest of the page. Given every category (the
-    page reads them for its picker), rows take theirs from that list.
+    query did, cost more than the rest of the page. Their accounts and
+    categories are attached (transactions/related.py); given every category
+    (the page reads them for its picker), rows take theirs from that list.
     """
     ids = Transaction.objects.pending()
     if before:
         day, pk = before
         ids = ids.filter(Q(date__lt=day) | Q(date=day, id__lt=pk))
     wanted = list(ids.order_by("-date", "-id").values_list("pk", flat=True)[:limit])
-    known = {c.pk: c for c in categories or ()}
-    relations = ("account",) if categories is not None else _ROW_RELATIONS
-    found = {t.pk: t for t in Transaction.objects.filter(pk__in=wanted).select_related(*relations)
-             .defer(*_SECRETS).order_by()}
+    found = {t.pk: t for t in Transaction.objects.filter(pk__in=wanted).only(*_ROW_FIELDS).order_by()}
     rows = [found[pk] for pk in wanted if pk in found]
-    if categories is not None:
-        for t in rows:
-            for relation in ("category", "predicted_category"):
-                category_id = getattr(t, f"{relation}_id")
-                # A category made since the list was read is left for the row to read itself.
-                if category_id in known:
-                    setattr(t, relation, known[category_id])
+    attach(rows, ("account",), Account.objects.without_secrets())
+    attach(rows, ("category", "predicted_category"), Category.objects.all(), categories or ())
     _attach_originals(rows)
     return rows
 
@@ -61,8 +57,9 @@ def _attach_originals(rows: list[Transaction]) -> None:
     flagged = [t for t in rows if t.possible_duplicate_of_id]
     if not flagged:
         return
-    originals = Transaction.objects.select_related("account").defer(*_SECRETS).in_bulk(
-        {t.possible_duplicate_of_id for t in flagged})
+    originals = (Transaction.objects.select_related("account")
+                 .defer("account__plaid_access_token", "account__plaid_cursor")
+                 .in_bulk({t.possible_duplicate_of_id for t in flagged}))
     for t in flagged:
         t.possible_duplicate_of = originals.get(t.possible_duplicate_of_id)
 

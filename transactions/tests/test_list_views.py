@@ -246,19 +246,20 @@ def test_transaction_list_pages_with_limit_and_never_counts(owner_client):
     assert "LIMIT 51 OFFSET 50" in sql
 
 
-def test_transaction_list_runs_a_fixed_number_of_queries(owner_client, django_assert_max_num_queries, food):
+def test_transaction_list_runs_a_fixed_number_of_queries(owner_client, owner, django_assert_max_num_queries,
+                                                        food):
     _, groceries, coffee = food
     for i, t in enumerate(_sixty() + _sixty()):
         if i % 2:
-            t.category, t.status = groceries, Status.CONFIRMED
+            t.category, t.status, t.confirmed_by = groceries, Status.CONFIRMED, owner
         else:
-            t.predicted_category = coffee
+            t.predicted_category, t.updated_by = coffee, owner
         t.save()
-    # session, user, the page's ids, its rows with their joins, accounts, categories
-    with django_assert_max_num_queries(6):
+    # session, user, categories, accounts, the page's ids, its rows, the people who confirmed or edited them
+    with django_assert_max_num_queries(7):
         response = owner_client.get(LIST)
     assert len(response.context["page"].rows) == 50
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(7):
         response = owner_client.get(LIST, {"category": groceries.pk, "page": "2"}, HTTP_HX_REQUEST="true")
     assert _html(response).count('<tr id="txn-') == 10
 

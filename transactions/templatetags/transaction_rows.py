@@ -1,0 +1,53 @@
+"""`{% review_row t %}`, `{% list_row t %}` and `{% save_button %}`: the rows of
+transactions/display.py, for the templates' partials."""
+
+from __future__ import annotations
+
+from django import template
+from django.urls import get_script_prefix, reverse
+from django.utils.safestring import SafeString, mark_safe
+
+from transactions import display
+
+register = template.Library()
+
+
+_prefixes: dict[tuple[str, str], str] = {}
+
+
+def _prefix_and_token(context: template.Context, url_name: str) -> tuple[str, str]:
+    """The rows' URL prefix (reversed once per script prefix, not once per row) and the CSRF token."""
+    key = (url_name, get_script_prefix())
+    prefix = _prefixes.get(key)
+    if prefix is None:
+        prefix = _prefixes[key] = reverse(url_name)
+    return prefix, str(context.get("csrf_token", ""))
+
+
+@register.simple_tag(takes_context=True)
+def save_button(context: template.Context) -> SafeString:
+    return mark_safe(display.save_button(context.get("staged") or 0, oob=bool(context.get("oob"))))
+
+
+@register.simple_tag(takes_context=True)
+def review_row(context: template.Context, t) -> SafeString:
+    prefix, token = _prefix_and_token(context, "review")
+    after = display.save_button(context.get("staged") or 0, oob=True) if context.get("oob") else ""
+    return mark_safe(display.review_row(t, prefix=prefix, token=token,
+                                        picker_error=context.get("picker_error") or "", after=after))
+
+
+@register.simple_tag(takes_context=True)
+def list_row(context: template.Context, t) -> SafeString:
+    prefix, token = _prefix_and_token(context, "transaction_list")
+    return mark_safe(display.list_row(t, prefix=prefix, token=token, state=context.get("state") or ""))
+
+
+@register.simple_tag
+def category_options(groups, selected=None) -> SafeString:
+    return mark_safe(display.category_options(groups, selected))
+
+
+@register.simple_tag
+def category_filter_options(groups, selected=None) -> SafeString:
+    return mark_safe(display.category_filter_options(groups, selected))
