@@ -74,17 +74,28 @@ def confirm(transactions: Sequence[Transaction], *, user=None, correcting: bool 
 
 
 def repredict_pending(merchant_keys: set[str]) -> list[int]:
-    """Re-run the engine on rows still waiting for review for these merchants."""
+    """Re-run the engine on rows still waiting for review for these merchants.
+
+    Only what the engine reads is loaded, and only rows whose outcome changed
+    are written: a merchant with hundreds of waiting rows made each save
+    spend most of its time building and rewriting rows that came out the same.
+    """
     if not merchant_keys:
         return []
     pending = list(Transaction.objects.filter(
         status=Status.PENDING_REVIEW, merchant_key__in=sorted(merchant_keys)
-    ))
+    ).only("id", "date", "description", "merchant_name", "merchant_key", "amount", *PREDICTION_FIELDS))
     if not pending:
         return []
+    before = {t.pk: _outcome(t) for t in pending}
     categorize(pending)
-    save_predictions(pending)
+    save_predictions([t for t in pending if _outcome(t) != before[t.pk]])
     return [t.pk for t in pending]
+
+
+def _outcome(t: Transaction) -> tuple:
+    return (t.predicted_category_id, t.categorization_tier, t.prediction_confidence,
+            t.category_id, t.status, t.confirmed_at)
 
 
 def save_predictions(rows: Sequence[Transaction]) -> None:
@@ -96,9 +107,7 @@ def save_predictions(rows: Sequence[Transaction]) -> None:
     """
     groups: dict[tuple, list[int]] = {}
     for t in rows:
-        outcome = (t.predicted_category_id, t.categorization_tier, t.prediction_confidence,
-                   t.category_id, t.status, t.confirmed_at)
-        groups.setdefault(outcome, []).append(t.pk)
+        groups.setdefault(_outcome(t), []).append(t.pk)
     for (predicted, tier, confidence, category, status, confirmed_at), ids in groups.items():
         for start in range(0, len(ids), 900):
             Transaction.objects.filter(pk__in=ids[start:start + 900]).update(

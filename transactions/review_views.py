@@ -12,7 +12,7 @@ from django_htmx.http import trigger_client_event
 from categories.engine.explain import explain
 from categories.engine.transfers import reject_transfer_pair
 from categories.models import Category
-from transactions import review
+from transactions import listing, review
 from transactions.deletion import delete_transactions, restore
 from transactions.models import Status, Transaction
 
@@ -22,7 +22,9 @@ UNDO_DEPTH = 20
 
 
 def _category_rows() -> list[Category]:
-    return list(Category.objects.select_related("parent").order_by("parent__display_name", "display_name"))
+    """Parents by name, then each parent's children by name; one query, parents linked in Python."""
+    groups = listing.category_groups()
+    return [g.parent for g in groups] + [c for g in groups for c in g.children]
 
 
 def _categories(rows: list[Category] | None = None) -> list[tuple[int, str]]:
