@@ -5,9 +5,8 @@ template engine spent a third of a millisecond per row resolving variables,
 filters and nested tags, which was two thirds of the page's time at a million
 transactions (bench/bench_review.py). Plain f-strings, with every value passed
 through `html.escape`, build the same markup in a few microseconds a row, as
-investments/display.py does for holdings. The templates keep their `row`
-partials (every inline action redraws a row through them); each partial is one
-tag of transactions/templatetags/transaction_rows.py calling this module.
+investments/display.py does for holdings. The templates call this module
+through the tags of transactions/templatetags/transaction_rows.py.
 """
 
 from __future__ import annotations
@@ -130,6 +129,17 @@ def review_row(t: Transaction, *, prefix: str, token: str, picker_error: str = "
         f'  <div class="review-actions">\n    {actions_html}\n  </div>'
         f'{error}{after}{_duplicate(t, row_url, hidden)}\n</div>\n'
     )
+
+
+def review_days(days, *, prefix: str, token: str, continued: bool = False) -> str:
+    """The queue's rows under a heading per day. `continued`: the first day carries on the
+    last one already shown ("Load more"), so it gets no second heading."""
+    html = []
+    for i, (day, rows) in enumerate(days):
+        heading = "" if continued and i == 0 else f"<h3>{day:%A}, {day:%B} {day.day}, {day.year}</h3>\n"
+        body = "".join(review_row(t, prefix=prefix, token=token) for t in rows)
+        html.append(f'<section class="review-day">\n{heading}{body}</section>\n')
+    return "".join(html)
 
 
 # ---------------------------------------------------------------- the transactions list

@@ -1,5 +1,9 @@
-"""`{% review_row t %}`, `{% list_row t %}` and `{% save_button %}`: the rows of
-transactions/display.py, for the templates' partials."""
+"""The rows, save button and category options of transactions/display.py as template tags.
+
+A page's rows go through one tag (`review_days`, `list_rows`), as a tag call
+per row costs more than building the row; the single-row tags serve the
+`row` partials that inline actions answer with.
+"""
 
 from __future__ import annotations
 
@@ -38,9 +42,22 @@ def review_row(context: template.Context, t) -> SafeString:
 
 
 @register.simple_tag(takes_context=True)
+def review_days(context: template.Context, days) -> SafeString:
+    prefix, token = _prefix_and_token(context, "review")
+    return mark_safe(display.review_days(days, prefix=prefix, token=token,
+                                         continued=bool(context.get("continued"))))
+
+
+@register.simple_tag(takes_context=True)
 def list_row(context: template.Context, t) -> SafeString:
+    return list_rows(context, [t])
+
+
+@register.simple_tag(takes_context=True)
+def list_rows(context: template.Context, rows) -> SafeString:
     prefix, token = _prefix_and_token(context, "transaction_list")
-    return mark_safe(display.list_row(t, prefix=prefix, token=token, state=context.get("state") or ""))
+    state = context.get("state") or ""
+    return mark_safe("".join(display.list_row(t, prefix=prefix, token=token, state=state) for t in rows))
 
 
 @register.simple_tag
