@@ -18,6 +18,8 @@ trigger steps aside and the new rows are indexed with one INSERT ... SELECT
 
 from __future__ import annotations
 
+import json
+
 from django.db import connection as default_connection
 from django.db.models import Q
 from django.db.models.expressions import RawSQL
@@ -80,20 +82,20 @@ def matching(text: str, *, common: int = COMMON, connection=default_connection) 
     Pages list newest first. A text found in many rows is best found by
     walking the date index and testing each row (LIKE): the page fills after
     a few thousand rows. A rare one would make that walk read the whole table,
-    so it is looked up in the trigram index and its few rows sorted. Asking the
-    index for its match number `common` (a few milliseconds) picks the way.
+    so it is looked up in the trigram index and its few rows sorted. One read
+    of the index, stopped at `common` matches, picks the way and, for a rare
+    text, is the answer (its ids go to the page's query as one JSON array).
     """
     like = Q(description__icontains=text) | Q(merchant_name__icontains=text)
     if len(text) < TRIGRAM or not _indexed(connection):
         return like
     phrase = '"' + text.replace('"', '""') + '"'
     with connection.cursor() as cursor:
-        # Is there a match number `common`? The index stops reading there.
-        cursor.execute(f"SELECT rowid FROM {TABLE} WHERE {TABLE} MATCH %s LIMIT 1 OFFSET %s",
-                       [phrase, common - 1])
-        if cursor.fetchone() is not None:
-            return like
-    return Q(id__in=RawSQL(f"SELECT rowid FROM {TABLE} WHERE {TABLE} MATCH %s", [phrase]))
+        cursor.execute(f"SELECT rowid FROM {TABLE} WHERE {TABLE} MATCH %s LIMIT %s", [phrase, common])
+        ids = [row[0] for row in cursor.fetchall()]
+    if len(ids) >= common:
+        return like
+    return Q(id__in=RawSQL("SELECT value FROM json_each(%s)", [json.dumps(ids)]))
 
 
 def _index_rows_after(cursor, last_id: int) -> None:
