@@ -138,7 +138,8 @@ def bulk_load(insert_sql: str, rows: list[tuple]) -> None:
 
     summary.drop_triggers()
     with transaction.atomic(), triggers_aside(len(rows), [search.BULK]), connection.cursor() as cursor:
-        cursor.execute("PRAGMA cache_size = -262144")
+        if connection.vendor == "sqlite":
+            cursor.execute("PRAGMA cache_size = -262144")
         cursor.executemany(insert_sql, rows)
     summary.install_triggers()
     summary.rebuild()
