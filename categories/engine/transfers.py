@@ -13,7 +13,8 @@ from collections.abc import Sequence
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import BooleanField, Q
+from django.db.models.expressions import RawSQL
 
 from accounts.models import Account, AccountType
 from categories.models import Category
@@ -41,6 +42,23 @@ def _leaf(short_desc: str) -> int | None:
     return by_name.get(short_desc) or by_name.get(Category.TRANSFERS)
 
 
+def _open_to_pairing() -> RawSQL:
+    """Unpaired, and pending or already a transfer: as expressions no index can serve.
+
+    SQLite keeps no statistics here, so it takes `status = ...` and
+    `transfer_pair_id IS NULL` for selective and walked those indexes across
+    the whole ledger (14 ms a call at 20k rows); left as filters, the
+    (account, date) index reads just the window (0.7 ms). `|| ''` and `+ 0`
+    change no value, in SQLite or PostgreSQL.
+    """
+    transfers = sorted(transfer_category_ids())
+    listed = ", ".join(["%s"] * len(transfers)) or "NULL"
+    return RawSQL(
+        '"transactions"."transfer_pair_id" + 0 IS NULL AND ("transactions"."status" || \'\' = %s '
+        f'OR "transactions"."category_id" + 0 IN ({listed}))',
+        [Status.PENDING_REVIEW, *transfers], output_field=BooleanField())
+
+
 def pair_transfers(account, new_rows: Sequence) -> int:
     """Pair new, still-pending rows of `account` with opposite rows in other accounts.
 
@@ -62,9 +80,8 @@ def pair_transfers(account, new_rows: Sequence) -> int:
     # account's own rows, which are most of the window during an import.
     others = list(Account.objects.exclude(pk=account.pk).values_list("pk", flat=True))
     for row in (
-        Transaction.objects.filter(account_id__in=others, date__range=(low, high),
-                                   transfer_pair__isnull=True)
-        .filter(Q(status=Status.PENDING_REVIEW) | Q(category_id__in=transfer_category_ids()))
+        Transaction.objects.filter(account_id__in=others, date__range=(low, high))
+        .filter(_open_to_pairing()).order_by()
         .values_list("id", "date", "amount", "account__account_type", "status")
     ):
         if row[2] in wanted:
