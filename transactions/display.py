@@ -55,6 +55,13 @@ def save_button(staged: int, *, oob: bool = False) -> str:
     return f'<button type="submit" id="save-staged" data-key="s"{swap}>Save {int(staged)} staged</button>'
 
 
+def queue_counts(stats: dict, *, oob: bool = False) -> str:
+    """"N waiting · M staged" above the queue; after a row action it comes out of band too."""
+    swap = ' hx-swap-oob="true"' if oob else ""
+    return (f'<span class="muted" id="queue-counts"{swap}>{int(stats["pending_review"])} waiting · '
+            f'{int(stats["pending_save"])} staged</span>')
+
+
 def _chip(category, default_color: str = "#888") -> str:
     color = (category.color if category else "") or default_color
     name = category.display_name if category else ""
@@ -88,7 +95,7 @@ def review_row(t: Transaction, *, prefix: str, token: str, picker_error: str = "
     """One queue row: what it is, its prediction or staged category, and its actions.
 
     `prefix` is the queue's URL ("/review/"): row actions are `<prefix><id>/<action>`.
-    `after` is markup placed inside the row (the out-of-band save button).
+    `after` is markup placed inside the row (the out-of-band save button and counts).
     """
     pk = str(int(t.pk))
     row_url = escape(prefix) + pk

@@ -67,10 +67,16 @@ def _row(request: HttpRequest, pk: int, **extra) -> HttpResponse:
         "possible_duplicate_of", "possible_duplicate_of__account").filter(pk=pk).first()
     if not request.htmx:
         return redirect("review")
-    staged = Transaction.objects.filter(status=Status.PENDING_SAVE).count()
+    counts = _counts()
     if t is None or t.status not in (Status.PENDING_REVIEW, Status.PENDING_SAVE):
-        return _changed(render(request, f"{TEMPLATE}#save-button", {"staged": staged, "oob": True}))
-    return _changed(render(request, f"{TEMPLATE}#row", {"t": t, "staged": staged, "oob": True, **extra}))
+        return _changed(render(request, f"{TEMPLATE}#counts", counts))
+    return _changed(render(request, f"{TEMPLATE}#row", {"t": t, **counts, **extra}))
+
+
+def _counts() -> dict:
+    """What a row action's answer carries out of band: the save button's and the toolbar's counts."""
+    stats = Transaction.objects.pending_counts()
+    return {"stats": stats, "staged": stats["pending_save"], "oob": True}
 
 
 def _queue(request: HttpRequest) -> HttpResponse:
@@ -166,8 +172,7 @@ def review_delete(request: HttpRequest, pk: int) -> HttpResponse:
     if not request.htmx:
         messages.success(request, "Deleted. Undo from the Trash page.")
         return redirect("review")
-    staged = Transaction.objects.filter(status=Status.PENDING_SAVE).count()
-    return _changed(render(request, f"{TEMPLATE}#deleted", {"t": t, "staged": staged, "oob": True}))
+    return _changed(render(request, f"{TEMPLATE}#deleted", {"t": t, **_counts()}))
 
 
 @login_required

@@ -47,6 +47,9 @@ def test_review_twenty_rows_by_keyboard_and_badge_drops(logged_in_page, queue):
     page.keyboard.type("Food › Coffee")
     page.keyboard.press("Enter")
     expect(page.locator(".review-row.staged")).to_have_count(20)
+    # The toolbar follows each action without a reload.
+    expect(page.locator("#save-staged")).to_have_text("Save 20 staged")
+    expect(page.locator("#queue-counts")).to_have_text("2 waiting · 20 staged")
     screenshot(page, "review-staged")
     page.keyboard.press("s")
     expect(page.locator(".review-row[data-id]")).to_have_count(2)

@@ -34,9 +34,17 @@ def save_button(context: template.Context) -> SafeString:
 
 
 @register.simple_tag(takes_context=True)
+def queue_counts(context: template.Context) -> SafeString:
+    return mark_safe(display.queue_counts(context["stats"], oob=bool(context.get("oob"))))
+
+
+@register.simple_tag(takes_context=True)
 def review_row(context: template.Context, t) -> SafeString:
     prefix, token = _prefix_and_token(context, "review")
-    after = display.save_button(context.get("staged") or 0, oob=True) if context.get("oob") else ""
+    after = ""
+    if context.get("oob"):
+        after = display.save_button(context.get("staged") or 0, oob=True)
+        after += display.queue_counts(context["stats"], oob=True)
     return mark_safe(display.review_row(t, prefix=prefix, token=token,
                                         picker_error=context.get("picker_error") or "", after=after))
 

@@ -62,9 +62,15 @@ def test_review_row_predicted_staged_and_unpredicted(owner_client, htmx_client, 
     shown = _row(html, bare.pk)
     assert ">no prediction<" in shown and 'class="small accept" disabled' in shown
     assert 'hx-swap-oob' not in html.split('id="queue"')[1].split("review-day")[1]
-    # After an action the row comes with the save button out of band.
-    response = htmx_client.post(f"/review/{predicted.pk}/accept")
-    assert 'id="save-staged" data-key="s" hx-swap-oob="true">Save 2 staged<' in response.content.decode()
+    assert 'id="queue-counts">2 waiting · 1 staged<' in html
+    # After an action the row comes with the save button and the toolbar's counts out of band.
+    response = htmx_client.post(f"/review/{predicted.pk}/accept").content.decode()
+    assert 'id="save-staged" data-key="s" hx-swap-oob="true">Save 2 staged<' in response
+    assert 'id="queue-counts" hx-swap-oob="true">1 waiting · 2 staged<' in response
+    response = htmx_client.post(f"/review/{bare.pk}/delete").content.decode()
+    assert "deleted-toast" in response and 'hx-swap-oob="true">0 waiting · 2 staged<' in response
+    response = htmx_client.post(f"/review/{bare.pk}/accept").content.decode()  # gone: counts only
+    assert response.count('hx-swap-oob="true"') == 2 and "0 waiting · 2 staged" in response
 
 
 def test_review_row_picker_error_transfer_and_duplicate(htmx_client, owner_client, food):
