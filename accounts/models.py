@@ -25,10 +25,14 @@ class ConnectionStatus(models.TextChoices):
     RECONNECT = "reconnect", "Reconnect required"
 
 
+# Never shown: pages read accounts without them (which also saves a decryption per account).
+SECRET_FIELDS = ("plaid_access_token", "plaid_cursor")
+
+
 class AccountQuerySet(models.QuerySet):
     def without_secrets(self) -> AccountQuerySet:
         """For showing accounts: no Plaid token or cursor read, nor decrypted."""
-        return self.defer("plaid_access_token", "plaid_cursor")
+        return self.defer(*SECRET_FIELDS)
 
     def linked(self) -> AccountQuerySet:
         return self.exclude(plaid_item_id__isnull=True).exclude(plaid_item_id="")

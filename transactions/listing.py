@@ -21,7 +21,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 from django.http import QueryDict
 
-from accounts.models import Account
+from accounts.models import SECRET_FIELDS, Account
 from categories.models import Category
 from transactions import search
 from transactions.models import DeletedTransaction, DeleteReason, Source, Status, Transaction
@@ -428,7 +428,7 @@ def csv_lines(queryset: QuerySet[Transaction]) -> Iterator[str]:
     writer = csv.writer(_Echo())
     yield writer.writerow(CSV_COLUMNS)
     joined = queryset.select_related("account", "category__parent").defer(
-        "account__plaid_access_token", "account__plaid_cursor")
+        *(f"account__{name}" for name in SECRET_FIELDS))
     for t in joined.iterator(chunk_size=2000):
         yield writer.writerow([
             t.date.isoformat(),

@@ -46,22 +46,22 @@ def queue(limit: int = PAGE_SIZE, before: tuple[datetime.date, int] | None = Non
     wanted = list(ids.order_by("-date", "-id").values_list("pk", flat=True)[:limit])
     found = {t.pk: t for t in Transaction.objects.filter(pk__in=wanted).only(*_ROW_FIELDS).order_by()}
     rows = [found[pk] for pk in wanted if pk in found]
-    attach(rows, ("account",), Account.objects.without_secrets())
+    originals = _attach_originals(rows)
+    attach([*rows, *originals], ("account",), Account.objects.without_secrets())
     attach(rows, ("category", "predicted_category"), Category.objects.all(), categories or ())
-    _attach_originals(rows)
     return rows
 
 
-def _attach_originals(rows: list[Transaction]) -> None:
-    """Read the transactions flagged rows may duplicate, in one query (none when none is flagged)."""
+def _attach_originals(rows: list[Transaction]) -> list[Transaction]:
+    """Read the transactions flagged rows may duplicate, in one query (none when none is
+    flagged), and return them for their accounts to be attached with the rows'."""
     flagged = [t for t in rows if t.possible_duplicate_of_id]
     if not flagged:
-        return
-    originals = (Transaction.objects.select_related("account")
-                 .defer("account__plaid_access_token", "account__plaid_cursor")
-                 .in_bulk({t.possible_duplicate_of_id for t in flagged}))
+        return []
+    originals = Transaction.objects.only(*_ROW_FIELDS).in_bulk({t.possible_duplicate_of_id for t in flagged})
     for t in flagged:
         t.possible_duplicate_of = originals.get(t.possible_duplicate_of_id)
+    return list(originals.values())
 
 
 @dataclass(frozen=True)
