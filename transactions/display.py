@@ -17,7 +17,8 @@ from django.utils import timezone
 from django.utils.text import Truncator
 
 from budgetsite.templatetags.money import format_money, percent
-from transactions.models import Status, Transaction
+from transactions.listing import safe_color
+from transactions.models import Status, Tier, Transaction
 
 
 def escape(value) -> str:
@@ -41,9 +42,10 @@ def _button(classes: str, label: str, extra: str = "") -> str:
     return f'<button type="submit" class="{classes}"{extra}>{label}</button>'
 
 
-def _row_form(url: str, hidden: str, button: str, *, target: str = "closest .review-row") -> str:
-    return (f'<form method="post" action="{url}" hx-post="{url}" hx-target="{target}" hx-swap="outerHTML" '
-            f'class="inline-form">{hidden}{button}</form>')
+def _row_form(url: str, hidden: str, button: str) -> str:
+    """A review row's one-button action form: its answer replaces the row."""
+    return (f'<form method="post" action="{url}" hx-post="{url}" hx-target="closest .review-row" '
+            f'hx-swap="outerHTML" class="inline-form">{hidden}{button}</form>')
 
 
 # ---------------------------------------------------------------- the review queue
@@ -62,8 +64,8 @@ def queue_counts(stats: dict, *, oob: bool = False) -> str:
             f'{int(stats["pending_save"])} staged</span>')
 
 
-def _chip(category, default_color: str = "#888") -> str:
-    color = (category.color if category else "") or default_color
+def _chip(category) -> str:
+    color = safe_color(category.color if category else "") or "#888"
     name = category.display_name if category else ""
     return f'<span class="chip" style="--chip-color: {escape(color)}">{escape(name)}</span>'
 
@@ -116,7 +118,7 @@ def review_row(t: Transaction, *, prefix: str, token: str, picker_error: str = "
         _row_form(f"{row_url}/delete", hidden,
                   _button("small secondary outline delete", "Delete", ' aria-label="Delete"')),
     ]
-    if t.categorization_tier == "transfer" and t.status == Status.PENDING_REVIEW:
+    if t.categorization_tier == Tier.TRANSFER and t.status == Status.PENDING_REVIEW:
         actions.append(_row_form(f"{row_url}/not-transfer", hidden,
                                  _button("small secondary outline", "Not a transfer")))
     actions_html = "\n    ".join(actions)
@@ -204,7 +206,7 @@ def list_row(t: Transaction, *, prefix: str, token: str, state: str) -> str:
         f'  <td><input type="checkbox" name="ids" value="{pk}" form="bulk-form" '
         f'aria-label="Select {named}"></td>\n'
         f'  <td class="date">{t.date:%Y-%m-%d}</td>\n'
-        f'  <td>{escape(str(t.account))}</td>\n'
+        f'  <td>{escape(t.account)}</td>\n'
         f'  <td class="merchant" title="{description}">\n'
         f'    <form method="post" action="{row_url}/merchant" hx-post="{row_url}/merchant" '
         f'hx-trigger="change, submit" hx-target="closest tr" hx-swap="outerHTML" class="inline-form">\n'
@@ -243,7 +245,7 @@ def list_row(t: Transaction, *, prefix: str, token: str, state: str) -> str:
 
 def _option(value, label: str, selected: bool, *, indent: str = "") -> str:
     mark = " selected" if selected else ""
-    return f'<option value="{escape(str(value))}"{mark}>{indent}{escape(label)}</option>'
+    return f'<option value="{escape(value)}"{mark}>{indent}{escape(label)}</option>'
 
 
 def category_options(groups, selected=None) -> str:

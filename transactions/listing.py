@@ -303,10 +303,10 @@ def chip_for(txn: Transaction) -> Chip | None:
         return None
     color = category.color or (category.parent.color if category.parent_id and category.parent else "")
     if txn.category_id:
-        return Chip(category.display_name, _safe_color(color), False, str(category))
+        return Chip(category.display_name, safe_color(color), False, str(category))
     how = txn.get_categorization_tier_display() or "the engine"
     sure = f", {txn.prediction_confidence:.0%} sure" if txn.prediction_confidence is not None else ""
-    return Chip(category.display_name, _safe_color(color), True, f"Predicted by {how}{sure}: {category}")
+    return Chip(category.display_name, safe_color(color), True, f"Predicted by {how}{sure}: {category}")
 
 
 def with_chips(rows: Iterable[Transaction]) -> list[Transaction]:
@@ -317,7 +317,7 @@ def with_chips(rows: Iterable[Transaction]) -> list[Transaction]:
     return rows
 
 
-def _safe_color(color: str) -> str:
+def safe_color(color: str) -> str:
     """Only a hex color reaches a style attribute."""
     return color if color and _COLOR.match(color) else ""
 
