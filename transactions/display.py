@@ -16,7 +16,7 @@ from html import escape as _escape
 from django.utils import timezone
 from django.utils.text import Truncator
 
-from budgetsite.templatetags.money import format_money, percent
+from budgetsite.templatetags.money import format_flow, percent
 from transactions.listing import safe_color
 from transactions.models import Status, Tier, Transaction
 
@@ -86,7 +86,7 @@ def _duplicate(t: Transaction, row_url: str, hidden: str) -> str:
         return ""
     day = original.date
     what = (f"{day:%b} {day.day} · {original.account.name} · {_truncate(original.description, 50)} · "
-            f"{format_money(original.amount)} ({original.get_source_display()})")
+            f"{format_flow(original.amount)} ({original.get_source_display()})")
     keep = _row_form(f"{row_url}/keep-both", hidden, _button("small secondary", "Keep both"))
     drop = _row_form(f"{row_url}/delete", hidden, _button("small secondary outline", "Delete this one"))
     return (f'\n  <div class="duplicate">\n    <span>Possible duplicate of: {escape(what)}</span>\n'
@@ -128,7 +128,7 @@ def review_row(t: Transaction, *, prefix: str, token: str, picker_error: str = "
         f'  <div class="review-main">\n'
         f'    <span class="muted">{escape(t.account.name)}</span>\n'
         f'    <strong class="merchant" title="{description}">{merchant}</strong>\n'
-        f'    <span class="amount {tone}">{escape(format_money(t.amount))}</span>\n'
+        f'    <span class="amount {tone}">{escape(format_flow(t.amount))}</span>\n'
         f'  </div>\n'
         f'  <div class="review-prediction">\n'
         f'    {_prediction(t)}\n'
@@ -200,7 +200,6 @@ def list_row(t: Transaction, *, prefix: str, token: str, state: str) -> str:
     if t.is_pending:
         notes += '\n    <small class="muted">pending at the bank</small>'
     tone, direction = ("expense", "money out") if t.amount > 0 else ("income", "money in")
-    sign = "+" if t.amount < 0 else ""
     return (
         f'<tr id="txn-{pk}" data-id="{pk}">\n'
         f'  <td><input type="checkbox" name="ids" value="{pk}" form="bulk-form" '
@@ -227,7 +226,7 @@ def list_row(t: Transaction, *, prefix: str, token: str, state: str) -> str:
         f'    </form>\n'
         f'  </td>\n'
         f'  <td><span class="status">{escape(t.get_status_display())}</span>{_who(t)}</td>\n'
-        f'  <td class="amount {tone}" title="{direction}">{sign}{escape(format_money(abs(t.amount)))}</td>\n'
+        f'  <td class="amount {tone}" title="{direction}">{escape(format_flow(t.amount))}</td>\n'
         f'  <td>\n'
         f'    <form method="post" action="{row_url}/delete" hx-post="{row_url}/delete" '
         f'hx-target="#transactions" hx-swap="outerHTML" class="inline-form">\n'

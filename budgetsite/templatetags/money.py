@@ -30,15 +30,18 @@ def money(value) -> str:
     return format_money(value)
 
 
+def format_flow(value) -> str:
+    """A transaction's amount as a person reads it: money out plain (`$54.23`), money in with
+    a plus (`+$2,500.00`). The stored sign (`amount > 0` is an expense) would show a paycheck
+    as `−$2,500.00`; pages color the two kinds apart as well."""
+    text = format_money(value)
+    return "+" + text[1:] if text.startswith("−") else text
+
+
 @register.filter
-def money_abs(value) -> str:
-    """Format the magnitude only (the sign is shown by styling)."""
-    if value is None or value == "":
-        return ""
-    try:
-        return format_money(abs(Decimal(str(value))))
-    except InvalidOperation:
-        return ""
+def money_flow(value) -> str:
+    """A transaction amount: `{{ t.amount|money_flow }}` (see `format_flow`)."""
+    return format_flow(value)
 
 
 @register.filter

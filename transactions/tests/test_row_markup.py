@@ -58,7 +58,7 @@ def test_review_row_predicted_staged_and_unpredicted(owner_client, htmx_client, 
     assert f'hx-get="/review/{predicted.pk}/why"' in shown
     shown = _row(html, staged.pk)
     assert 'class="review-row staged"' in shown and 'class="staged-label">staged<' in shown
-    assert 'class="amount income">−$40.00<' in shown and 'class="small accept" disabled' in shown
+    assert 'class="amount income">+$40.00<' in shown and 'class="small accept" disabled' in shown
     shown = _row(html, bare.pk)
     assert ">no prediction<" in shown and 'class="small accept" disabled' in shown
     assert 'hx-swap-oob' not in html.split('id="queue"')[1].split("review-day")[1]
