@@ -121,7 +121,12 @@ class Account(models.Model):
         ordering = ["institution", "name"]
 
     def __str__(self) -> str:
-        return f"{self.institution} {self.name}"
+        """"Institution Name", without saying the institution twice ("Discover Card", not
+        "Discover Discover Card": names often carry it already)."""
+        institution = (self.institution or "").strip()
+        if not institution or self.name.lower().startswith(institution.lower()):
+            return self.name
+        return f"{institution} {self.name}"
 
     @property
     def is_credit(self) -> bool:
