@@ -22,6 +22,11 @@ QUANTITY = {"max_digits": 20, "decimal_places": 6}
 MONEY = {"max_digits": 14, "decimal_places": 2}
 
 
+def plain(value: Decimal) -> str:
+    """A decimal without trailing zeros or exponent: "3.5", "100" (quantities, chart prices)."""
+    return format(value.normalize(), "f")
+
+
 class SecurityType(models.TextChoices):
     EQUITY = "equity", "Stock"
     ETF = "etf", "ETF"
@@ -178,6 +183,5 @@ class InvestmentTransaction(models.Model):
 
     @property
     def quantity_text(self) -> str:
-        """The quantity without trailing zeros or exponent: "3.5", "100"."""
-        return format(self.quantity.normalize(), "f")
+        return plain(self.quantity)
 

@@ -28,7 +28,7 @@ from django.db.models.functions import DenseRank
 from django.utils import timezone
 
 from accounts.models import Account
-from investments.models import Holding, Price, Security, SecurityType
+from investments.models import Holding, Price, Security, SecurityType, plain
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -80,8 +80,7 @@ class Position:
 
     @property
     def quantity_text(self) -> str:
-        """The quantity without trailing zeros or exponent: "3.5", "100"."""
-        return format(self.holding.quantity.normalize(), "f")
+        return plain(self.holding.quantity)
 
     @cached_property
     def is_cash(self) -> bool:
@@ -298,5 +297,5 @@ def price_history(security: Security) -> dict:
         by_day[day] = close
     return {"labels": [d.isoformat() for d in by_day],
             "datasets": [{"label": security.ticker or security.name,
-                          "data": [format(c.normalize(), "f") for c in by_day.values()],
+                          "data": [plain(c) for c in by_day.values()],
                           "colors": ["#1565c0"]}]}

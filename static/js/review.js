@@ -40,6 +40,12 @@
       button.click();
     }
   }
+  // A button of the whole queue (save, undo): focus stays near `row` after it redraws the queue.
+  function pressQueueButton(row, id) {
+    const button = document.getElementById(id);
+    remember(row, false, button);
+    button.click();
+  }
   // `control` is what sends the request (a button sends its form's): only that swap moves focus,
   // not one that happens to settle meanwhile (the "Accept all" count loads on its own).
   function remember(row, advance, control) {
@@ -72,19 +78,9 @@
         if (input) input.focus();
         break;
       }
-      case "s": {
-        const save = document.getElementById("save-staged");
-        remember(row, false, save);
-        save.click();
-        break;
-      }
+      case "s": pressQueueButton(row, "save-staged"); break;
       case "x": press(row, "button.delete"); break;
-      case "u": {
-        const undo = document.getElementById("undo");
-        remember(row, false, undo);
-        undo.click();
-        break;
-      }
+      case "u": pressQueueButton(row, "undo"); break;
       case "?": document.getElementById("shortcuts").showModal(); break;
       default: return;
     }
